@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependency direction (each arrow is "is used by"):
+//
+//   CRdKafka ─▶ Kafka ─────────┐
+//                              ├─▶ OfferWorker ─▶ OfferWorkerDemo ─▶ offer-worker (CLI)
+//   OfferEngine (pure logic) ──┘
+//
+// OfferEngine knows nothing of Kafka; Kafka knows nothing of offers.
+let package = Package(
+    name: "offer-worker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "offer-worker", targets: ["OfferWorkerCLI"]),
+        .library(name: "OfferEngine", targets: ["OfferEngine"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "OfferWorker", targets: ["OfferWorker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // librdkafka from the system (Debian: librdkafka-dev), including the mock cluster API.
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // Swift wrapper over librdkafka: producer, consumer, admin, embedded mock cluster.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Pure offer logic: event models, offers, display criteria, evaluation, mutations.
+        .target(
+            name: "OfferEngine",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The worker: wires the offer engine to Kafka topics.
+        .target(
+            name: "OfferWorker",
+            dependencies: [
+                "Kafka",
+                "OfferEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The end-to-end demo on the embedded broker, with its sample offers and carts.
+        .target(
+            name: "OfferWorkerDemo",
+            dependencies: ["OfferWorker", "Kafka", "OfferEngine"],
+            resources: [.copy("Samples")]
+        ),
+        // Argument parsing only.
+        .executableTarget(
+            name: "OfferWorkerCLI",
+            dependencies: [
+                "OfferWorker",
+                "OfferWorkerDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OfferEngineTests", dependencies: ["OfferEngine"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(
+            name: "OfferWorkerIntegrationTests",
+            dependencies: ["OfferWorker", "Kafka", "OfferEngine"]
+        ),
+    ]
+)

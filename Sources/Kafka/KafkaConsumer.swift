@@ -1,0 +1,249 @@
+import CRdKafka
+import Dispatch
+import Logging
+import Synchronization
+
+/// A Kafka consumer: group subscription or manual assignment, batched polling bridged to
+/// Swift concurrency, explicit offset commits, pause and resume.
+///
+/// Offsets are never committed automatically: the caller commits what it has finished with
+/// ``commit(_:)``. All calls into librdkafka that may block run on the consumer's own serial
+/// queue, never on the cooperative thread pool, and rebalance callbacks run only inside
+/// ``poll(maxRecords:timeout:)`` so the caller sees them in order with the records.
+public final class KafkaConsumer: Sendable {
+    private let client: NativeClient
+    private let queue: DispatchQueue
+    private let isClosed = Atomic<Bool>(false)
+    private let logger: Logger
+
+    /// Creates a consumer. `configuration` needs `bootstrap.servers` and `group.id`.
+    ///
+    /// Defaults set here (each can be overridden): auto commit and auto offset store off,
+    /// `auto.offset.reset=earliest`, and the `range` assignor, which gives co-partitioned
+    /// topics' same-numbered partitions to the same member.
+    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.consumer")) throws(KafkaError) {
+        guard configuration["group.id"] != nil else {
+            throw .configuration("a consumer needs group.id")
+        }
+        let defaults: [String: String] = [
+            "enable.auto.commit": "false",
+            "enable.auto.offset.store": "false",
+            "auto.offset.reset": "earliest",
+            "partition.assignment.strategy": "range",
+            "enable.partition.eof": "false",
+        ]
+        client = try NativeClient(
+            type: RD_KAFKA_CONSUMER, configuration: KafkaConfiguration(defaults).merging(configuration.properties),
+            logger: logger
+        ) { conf in
+            rd_kafka_conf_set_rebalance_cb(conf, RebalanceState.callback)
+        }
+        let err = rd_kafka_poll_set_consumer(client.handle)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+        queue = DispatchQueue(label: "kafka-consumer")
+        self.logger = logger
+    }
+
+    /// Joins the consumer group for `topics`; partitions arrive as ``ConsumerEvent/partitionsAssigned(_:)``.
+    public func subscribe(to topics: [String]) throws(KafkaError) {
+        let list = NativePartitionList.make(topics.map { (TopicPartition(topic: $0, partition: -1), nil) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_subscribe(client.handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// Reads the given partitions outside any group, from `offset` (or the beginning).
+    public func assign(_ partitions: [TopicPartition], from offset: Int64 = Int64(RD_KAFKA_OFFSET_BEGINNING)) throws(KafkaError) {
+        let list = NativePartitionList.make(partitions.map { ($0, offset) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_assign(client.handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// Waits up to `timeout` for records, then returns what arrived (at most `maxRecords`),
+    /// followed by any rebalance that happened meanwhile. Returns an empty array on timeout.
+    public func poll(maxRecords: Int = 500, timeout: Duration = .milliseconds(100)) async throws(KafkaError) -> [ConsumerEvent] {
+        let result: Result<[ConsumerEvent], KafkaError> = await withCheckedContinuation { continuation in
+            queue.async { [self] in continuation.resume(returning: pollNow(maxRecords: maxRecords, timeout: timeout)) }
+        }
+        return try result.get()
+    }
+
+    /// The consumer's events as an async sequence of polls; ends when the consumer is closed
+    /// or the iterating task is cancelled.
+    public func events(maxRecords: Int = 500, pollTimeout: Duration = .milliseconds(100)) -> KafkaConsumerEvents {
+        KafkaConsumerEvents(consumer: self, maxRecords: maxRecords, pollTimeout: pollTimeout)
+    }
+
+    /// Commits, synchronously, the offsets of the next records to read (last processed + 1).
+    public func commit(_ offsets: [TopicPartition: Int64]) async throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let result: KafkaError? = await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+                defer { rd_kafka_topic_partition_list_destroy(list) }
+                let err = rd_kafka_commit(client.handle, list, 0)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { return continuation.resume(returning: KafkaError(err)) }
+                let failed = NativePartitionList.elements(list).first { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
+                continuation.resume(returning: failed.map { KafkaError($0.error, message: "commit of \($0.partition) failed") })
+            }
+        }
+        if let result { throw result }
+    }
+
+    /// The group's committed offsets for `partitions` (`nil` where none is committed).
+    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [TopicPartition: Int64] {
+        let result: Result<[TopicPartition: Int64], KafkaError> = await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                let list = NativePartitionList.make(partitions.map { ($0, nil) })
+                defer { rd_kafka_topic_partition_list_destroy(list) }
+                let err = rd_kafka_committed(client.handle, list, Int32(timeout.milliseconds))
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR { return continuation.resume(returning: .failure(KafkaError(err))) }
+                var offsets: [TopicPartition: Int64] = [:]
+                for element in NativePartitionList.elements(list) where element.offset >= 0 {
+                    offsets[element.partition] = element.offset
+                }
+                continuation.resume(returning: .success(offsets))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Stops fetching from `partitions` until ``resume(_:)``; they stay assigned.
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try changePause(partitions, pause: true)
+    }
+
+    /// Resumes fetching from paused `partitions`.
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        try changePause(partitions, pause: false)
+    }
+
+    /// The partitions currently assigned to this consumer.
+    public func assignment() throws(KafkaError) -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
+        let err = rd_kafka_assignment(client.handle, &list)
+        defer { if let list { rd_kafka_topic_partition_list_destroy(list) } }
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+        return NativePartitionList.elements(list).map(\.partition).sorted()
+    }
+
+    /// Leaves the group (revoking its partitions) and stops the consumer. Commit first what
+    /// must be committed. Later polls return nothing.
+    public func close() async {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { [self] in
+                let err = rd_kafka_consumer_close(client.handle)
+                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.warning("consumer close", metadata: ["error": "\(KafkaError(err))"])
+                }
+                continuation.resume()
+            }
+        }
+    }
+
+    /// The fatal error this consumer raised, if any.
+    public var fatalError: KafkaError? { client.fatalError }
+
+    var closed: Bool { isClosed.load(ordering: .acquiring) }
+
+    private func changePause(_ partitions: [TopicPartition], pause: Bool) throws(KafkaError) {
+        let list = NativePartitionList.make(partitions.map { ($0, nil) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = pause ? rd_kafka_pause_partitions(client.handle, list) : rd_kafka_resume_partitions(client.handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// Runs on `queue`. Blocks at most `timeout` for the first record, then takes what is
+    /// already buffered; stops early at a rebalance.
+    private func pollNow(maxRecords: Int, timeout: Duration) -> Result<[ConsumerEvent], KafkaError> {
+        guard !closed else { return .success([]) }
+        var records: [ConsumerRecord] = []
+        records.reserveCapacity(min(maxRecords, 1024))
+        var wait = Int32(timeout.milliseconds)
+        while records.count < maxRecords {
+            guard let message = rd_kafka_consumer_poll(client.handle, wait) else { break }
+            defer { rd_kafka_message_destroy(message) }
+            wait = 0
+            if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let error = KafkaError(message.pointee.err, message: Self.payloadString(message.pointee))
+                if let fatal = client.fatalError { return .failure(fatal) }
+                logger.warning("consumer error", metadata: ["error": "\(error)"])
+                continue
+            }
+            records.append(Self.record(from: message))
+            if client.context.rebalance.hasPending { break }
+        }
+        var events: [ConsumerEvent] = []
+        let rebalances = client.context.rebalance.drain()
+        let revoked = Set(rebalances.flatMap { event -> [TopicPartition] in
+            if case .partitionsRevoked(let partitions, _) = event { return partitions }
+            return []
+        })
+        records.removeAll { revoked.contains($0.topicPartition) }
+        if !records.isEmpty { events.append(.records(records)) }
+        events.append(contentsOf: rebalances)
+        return .success(events)
+    }
+
+    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumerRecord {
+        let m = message.pointee
+        var headers: [KafkaHeader] = []
+        var native: OpaquePointer? = nil
+        if rd_kafka_message_headers(message, &native) == RD_KAFKA_RESP_ERR_NO_ERROR, let native {
+            var index = 0
+            var name: UnsafePointer<CChar>? = nil
+            var value: UnsafeRawPointer? = nil
+            var size = 0
+            while rd_kafka_header_get_all(native, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(KafkaHeader(
+                    name: name.map { String(cString: $0) } ?? "",
+                    value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        return ConsumerRecord(
+            topic: String(cString: rd_kafka_topic_name(m.rkt)),
+            partition: m.partition,
+            offset: m.offset,
+            key: m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) },
+            value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) },
+            headers: headers,
+            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+
+    private static func payloadString(_ m: rd_kafka_message_t) -> String? {
+        m.payload.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: m.len), as: UTF8.self) }
+    }
+}
+
+/// An endless sequence of consumer events, one poll at a time (so it applies back-pressure:
+/// nothing is fetched into Swift until the previous events were taken).
+public struct KafkaConsumerEvents: AsyncSequence, Sendable {
+    public typealias Element = ConsumerEvent
+    let consumer: KafkaConsumer
+    let maxRecords: Int
+    let pollTimeout: Duration
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(consumer: consumer, maxRecords: maxRecords, pollTimeout: pollTimeout)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        let consumer: KafkaConsumer
+        let maxRecords: Int
+        let pollTimeout: Duration
+        var buffered: [ConsumerEvent] = []
+
+        public mutating func next() async throws(KafkaError) -> ConsumerEvent? {
+            while buffered.isEmpty {
+                if Task.isCancelled || consumer.closed { return nil }
+                buffered = try await consumer.poll(maxRecords: maxRecords, timeout: pollTimeout)
+            }
+            return buffered.removeFirst()
+        }
+    }
+}
