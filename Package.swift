@@ -60,7 +60,11 @@ let package = Package(
         // The end-to-end demo on the embedded broker, with its sample offers and carts.
         .target(
             name: "OfferWorkerDemo",
-            dependencies: ["OfferWorker", "Kafka", "OfferEngine"],
+            dependencies: [
+                "OfferWorker", "Kafka", "OfferEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.copy("Samples")]
         ),
         // Argument parsing only.
@@ -69,7 +73,10 @@ let package = Package(
             dependencies: [
                 "OfferWorker",
                 "OfferWorkerDemo",
+                "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "OfferEngineTests", dependencies: ["OfferEngine"]),

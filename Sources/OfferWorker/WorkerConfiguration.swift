@@ -1,0 +1,95 @@
+import Kafka
+
+/// The names of the topics the worker reads and writes.
+public struct TopicNames: Sendable, Hashable {
+    /// Input: carts as they change.
+    public var cartUpdated = "cart.updated"
+    /// Input: shoppers accepting a presented offer.
+    public var offerAccepted = "offer.accepted"
+    /// Output: offers to show.
+    public var offerPresented = "offer.presented"
+    /// Output: what to change in a cart after an acceptance.
+    public var cartMutation = "cart.mutation"
+    /// Output: acceptances that cannot be honoured.
+    public var offerRejected = "offer.rejected"
+    /// Output: input events that cannot be used, unchanged, with the reason in headers.
+    public var deadLetter = "offer-worker.dlq"
+
+    public init() {}
+
+    /// The topics the worker consumes, keyed and partitioned alike by cartId.
+    public var inputs: [String] { [cartUpdated, offerAccepted] }
+
+    /// The topics the worker produces to.
+    public var outputs: [String] { [offerPresented, cartMutation, offerRejected, deadLetter] }
+
+    public var all: [String] { inputs + outputs }
+}
+
+/// Everything the worker needs to run, validated before it connects to anything.
+public struct WorkerConfiguration: Sendable {
+    /// librdkafka properties shared by the worker's clients; must include `bootstrap.servers`.
+    public var kafka: KafkaConfiguration
+    /// The consumer group all of the worker's pods join.
+    public var groupId: String
+    public var topics: TopicNames
+    /// At most this many offers are presented per cart event.
+    public var maxOffersPerCart: Int
+    /// Records taken per poll; outputs of a poll are produced and acknowledged before its
+    /// offsets are committed.
+    public var maxBatchSize: Int
+    /// The CloudEvents `source` attribute of every output.
+    public var eventSource: String
+
+    public init(
+        kafka: KafkaConfiguration,
+        groupId: String = "offer-worker",
+        topics: TopicNames = TopicNames(),
+        maxOffersPerCart: Int = 3,
+        maxBatchSize: Int = 500,
+        eventSource: String = "/offer-worker"
+    ) {
+        self.kafka = kafka
+        self.groupId = groupId
+        self.topics = topics
+        self.maxOffersPerCart = maxOffersPerCart
+        self.maxBatchSize = maxBatchSize
+        self.eventSource = eventSource
+    }
+
+    /// Every problem with this configuration, each saying what to fix; empty when valid.
+    public var problems: [String] {
+        var problems: [String] = []
+        if (kafka["bootstrap.servers"] ?? "").isEmpty {
+            problems.append("no Kafka bootstrap servers: pass --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, or use --embedded")
+        }
+        if groupId.isEmpty { problems.append("--group-id must not be empty") }
+        if maxOffersPerCart < 1 { problems.append("--max-offers-per-cart must be at least 1 (got \(maxOffersPerCart))") }
+        if maxBatchSize < 1 { problems.append("--max-batch-size must be at least 1 (got \(maxBatchSize))") }
+        let names = topics.all
+        for name in names where name.isEmpty { problems.append("topic names must not be empty") }
+        let duplicated = Dictionary(grouping: names, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
+        if !duplicated.isEmpty {
+            problems.append("each topic must be distinct; used more than once: \(duplicated.joined(separator: ", "))")
+        }
+        if eventSource.isEmpty { problems.append("--event-source must not be empty") }
+        return problems
+    }
+
+    /// Throws ``ConfigurationError`` listing every problem.
+    public func validate() throws(ConfigurationError) {
+        let problems = self.problems
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+    }
+}
+
+/// A configuration the worker refuses to start with.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var problems: [String]
+
+    public init(problems: [String]) { self.problems = problems }
+
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

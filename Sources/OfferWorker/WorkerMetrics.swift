@@ -1,0 +1,17 @@
+import Metrics
+
+/// The worker's metrics, created once (never on the per-event path).
+///
+/// Reported through swift-metrics: whichever backend the process bootstraps receives them.
+struct WorkerMetrics: Sendable {
+    let cartEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "cart.updated")])
+    let acceptanceEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "offer.accepted")])
+    let presented = Counter(label: "offer_worker_offers_presented_total")
+    let mutations = Counter(label: "offer_worker_cart_mutations_total")
+    let rejections = Counter(label: "offer_worker_offers_rejected_total")
+    let duplicateAcceptances = Counter(label: "offer_worker_duplicate_acceptances_total")
+    let deadLetters = Counter(label: "offer_worker_dead_letters_total")
+    let deliveryRetries = Counter(label: "offer_worker_delivery_retries_total")
+    let cartSessions = Gauge(label: "offer_worker_cart_sessions")
+    let batchDuration = Metrics.Timer(label: "offer_worker_batch_duration_seconds")
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Kafka
+import Logging
+import OfferEngine
+import ServiceLifecycle
+
+/// Start-up helpers shared by the command line and the demo.
+public enum WorkerRuntime {
+    /// Loads an offer catalog file (`{"offers": [...]}`), with every problem and its path in
+    /// the error.
+    public static func loadCatalog(path: String) throws -> OfferCatalog {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError(problems: ["cannot read offers file \(path): \(error.localizedDescription)"])
+        }
+        do {
+            return try OfferCatalog.load(json: data)
+        } catch {
+            throw ConfigurationError(problems: error.problems.map { "\(path): \($0)" })
+        }
+    }
+
+    /// Runs services until SIGTERM or SIGINT, then shuts them down gracefully.
+    public static func runUntilSignalled(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import OfferWorker
+import OfferWorkerDemo
+import ServiceLifecycle
+
+@main
+struct OfferWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "offer-worker",
+        abstract: "Presents cart upsells and cross-sells from Kafka events and turns accepted offers into cart mutations.",
+        subcommands: [Run.self, Broker.self, Demo.self, Offers.self],
+        defaultSubcommand: Run.self)
+}
+
+struct KafkaOptions: ParsableArguments {
+    @Option(name: .long, help: "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
+    var bootstrapServers: String?
+
+    @Option(name: [.customShort("X"), .customLong("kafka-property")],
+            help: ArgumentHelp("A librdkafka property, passed through unchanged (repeatable).", valueName: "key=value"))
+    var properties: [String] = []
+
+    func configuration(bootstrapOverride: String? = nil) throws -> KafkaConfiguration {
+        var config = KafkaConfiguration()
+        for property in properties {
+            guard let eq = property.firstIndex(of: "="), eq != property.startIndex else {
+                throw ValidationError("-X \(property): expected key=value")
+            }
+            config[String(property[..<eq])] = String(property[property.index(after: eq)...])
+        }
+        if let servers = bootstrapOverride ?? bootstrapServers ?? ProcessInfo.processInfo.environment["KAFKA_BOOTSTRAP_SERVERS"] {
+            config["bootstrap.servers"] = servers
+        }
+        return config
+    }
+}
+
+struct TopicOptions: ParsableArguments {
+    @Option(help: "Input topic of cart updates.") var cartUpdatedTopic = TopicNames().cartUpdated
+    @Option(help: "Input topic of offer acceptances.") var offerAcceptedTopic = TopicNames().offerAccepted
+    @Option(help: "Output topic of presented offers.") var offerPresentedTopic = TopicNames().offerPresented
+    @Option(help: "Output topic of cart mutations.") var cartMutationTopic = TopicNames().cartMutation
+    @Option(help: "Output topic of rejected acceptances.") var offerRejectedTopic = TopicNames().offerRejected
+    @Option(help: "Dead-letter topic for input events that cannot be used.") var deadLetterTopic = TopicNames().deadLetter
+
+    var names: TopicNames {
+        var names = TopicNames()
+        names.cartUpdated = cartUpdatedTopic
+        names.offerAccepted = offerAcceptedTopic
+        names.offerPresented = offerPresentedTopic
+        names.cartMutation = cartMutationTopic
+        names.offerRejected = offerRejectedTopic
+        names.deadLetter = deadLetterTopic
+        return names
+    }
+}
+
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func bootstrap(label: String) -> Logger {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension OfferWorkerCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the worker as a member of a consumer group.")
+
+        @OptionGroup var kafka: KafkaOptions
+        @OptionGroup var topics: TopicOptions
+        @OptionGroup var logging: LoggingOptions
+
+        @Option(help: "Offer catalog file: {\"offers\": [...]}.") var offers: String
+        @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
+        @Option(help: "At most this many offers are presented per cart event.") var maxOffersPerCart = 3
+        @Option(help: "Records processed per poll before outputs are flushed and offsets committed.") var maxBatchSize = 500
+        @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
+        @Flag(help: "Start an embedded Kafka broker in this process (with the topics) instead of connecting to one.")
+        var embedded = false
+        @Option(help: "Partitions per topic of the embedded broker.") var partitions = 6
+
+        func run() async throws {
+            let logger = logging.bootstrap(label: "offer-worker")
+            let catalog = try WorkerRuntime.loadCatalog(path: offers)
+            var services: [any Service] = []
+            var bootstrap: String? = nil
+            if embedded {
+                let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
+                logger.info("embedded Kafka broker started", metadata: ["bootstrap": "\(cluster.bootstrapServers)"])
+                bootstrap = cluster.bootstrapServers
+                services.append(EmbeddedBrokerService(cluster: cluster))
+            }
+            let configuration = WorkerConfiguration(
+                kafka: try kafka.configuration(bootstrapOverride: bootstrap), groupId: groupId, topics: topics.names,
+                maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource)
+            try configuration.validate()
+            services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
+            try await WorkerRuntime.runUntilSignalled(services, logger: logger)
+        }
+    }
+
+    struct Broker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a standalone embedded Kafka broker with the worker's topics, until SIGINT/SIGTERM.")
+
+        @OptionGroup var topics: TopicOptions
+        @OptionGroup var logging: LoggingOptions
+        @Option(help: "Partitions per topic.") var partitions = 6
+        @Option(help: "Also write the bootstrap address to this file.") var bootstrapFile: String?
+
+        func run() async throws {
+            let logger = logging.bootstrap(label: "offer-worker.broker")
+            let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
+            if let bootstrapFile {
+                try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
+            }
+            print(cluster.bootstrapServers)
+            fflush(stdout)
+            logger.info("embedded Kafka broker ready", metadata: [
+                "bootstrap": "\(cluster.bootstrapServers)", "topics": "\(topics.names.all)", "partitions": "\(partitions)",
+            ])
+            try await WorkerRuntime.runUntilSignalled([EmbeddedBrokerService(cluster: cluster)], logger: logger)
+        }
+    }
+
+    struct Demo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an upsell and a cross-sell end to end on an embedded broker, then exit.")
+
+        @Option(help: "Partitions per topic.") var partitions = 3
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = .warning
+                return handler
+            }
+            try await OfferWorkerDemo.Demo(partitions: partitions).run()
+        }
+    }
+
+    struct Offers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Work with offer catalogs.", subcommands: [Validate.self])
+
+        struct Validate: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Check an offer catalog file and report every problem.")
+
+            @Argument(help: "The catalog file.") var file: String
+
+            func run() async throws {
+                do {
+                    let catalog = try WorkerRuntime.loadCatalog(path: file)
+                    print("\(file): \(catalog.offers.count) offer(s), valid")
+                } catch let error as ConfigurationError {
+                    for problem in error.problems { print(problem) }
+                    throw ExitCode.failure
+                }
+            }
+        }
+    }
+}
