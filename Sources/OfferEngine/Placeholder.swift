@@ -1,0 +1,1 @@
+// placeholder (lead): remove once module has files

@@ -1,0 +1,110 @@
+import Foundation
+import Kafka
+import OfferEngine
+import OfferWorker
+import Testing
+
+@Suite("Process lifecycle and start-up checks", .serialized)
+struct ShutdownAndConfigurationTests {
+    static let executable = SchemaCheck.repositoryRoot.appendingPathComponent(".build/debug/offer-worker")
+
+    @Test("SIGTERM stops the worker process cleanly: outputs flushed, offsets committed, exit 0")
+    func sigtermCommitsAndExits() async throws {
+        let topics = TopicNames()
+        let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: 3)
+        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        let offersFile = FileManager.default.temporaryDirectory.appendingPathComponent("offers-\(UUID()).json")
+        let catalog = try JSONEncoder().encode(["offers": Fixtures.offers])
+        try catalog.write(to: offersFile)
+        defer { try? FileManager.default.removeItem(at: offersFile) }
+
+        let worker = Process()
+        worker.executableURL = Self.executable
+        worker.arguments = ["run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offersFile.path,
+                            "--group-id", "sigterm-group", "--log-level", "warning"]
+        try worker.run()
+
+        let producer = try KafkaProducer(configuration: kafka)
+        let carts = (0..<9).map { Fixtures.cart("c\($0)", lines: [Fixtures.phoneLine]) }
+        let reports = try await producer.send(carts.map {
+            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: Fixtures.codec.encode($0))
+        }).map { try $0.get() }
+        producer.close()
+        let reader = try await KafkaTopicReader(configuration: kafka, topics: [topics.offerPresented])
+        _ = try await reader.read(topic: topics.offerPresented, count: 18)
+
+        kill(worker.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while worker.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!worker.isRunning, "worker did not stop within 30 s of SIGTERM")
+        #expect(worker.terminationStatus == 0)
+
+        var expected: [TopicPartition: Int64] = [:]
+        for report in reports {
+            let tp = TopicPartition(topic: report.topic, partition: report.partition)
+            expected[tp] = max(expected[tp] ?? 0, report.offset + 1)
+        }
+        let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": "sigterm-group"]))
+        let committed = try await inspector.committed(Array(expected.keys))
+        #expect(committed == expected)
+        await reader.close()
+    }
+
+    @Test("input topics with different partition counts are refused at start-up, naming both")
+    func coPartitioningIsChecked() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("cart.updated", partitions: 4)
+        try cluster.createTopic("offer.accepted", partitions: 2)
+        let worker = OfferWorker(
+            configuration: WorkerConfiguration(kafka: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])),
+            catalog: try OfferCatalog(offers: Fixtures.offers))
+        await #expect {
+            try await worker.run()
+        } throws: { error in
+            "\(error)".contains("cart.updated=4") && "\(error)".contains("offer.accepted=2")
+        }
+    }
+
+    @Test("a missing input topic is refused at start-up, naming it")
+    func missingTopicIsRefused() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("cart.updated", partitions: 4)
+        let worker = OfferWorker(
+            configuration: WorkerConfiguration(kafka: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])),
+            catalog: try OfferCatalog(offers: Fixtures.offers))
+        await #expect {
+            try await worker.run()
+        } throws: { error in
+            "\(error)".contains("offer.accepted") && "\(error)".contains("do not exist")
+        }
+    }
+
+    @Test("the CLI fails fast with what to fix: no bootstrap servers, unreadable offers file")
+    func cliFailsFast() throws {
+        func runCLI(_ arguments: [String]) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = Self.executable
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment.removeValue(forKey: "KAFKA_BOOTSTRAP_SERVERS")
+            process.environment = environment
+            let output = Pipe()
+            process.standardError = output
+            process.standardOutput = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let (status1, text1) = try runCLI(["run", "--offers", "/nonexistent/offers.json"])
+        #expect(status1 != 0)
+        #expect(text1.contains("/nonexistent/offers.json"))
+
+        let offersFile = FileManager.default.temporaryDirectory.appendingPathComponent("offers-\(UUID()).json")
+        try JSONEncoder().encode(["offers": Fixtures.offers]).write(to: offersFile)
+        defer { try? FileManager.default.removeItem(at: offersFile) }
+        let (status2, text2) = try runCLI(["run", "--offers", offersFile.path])
+        #expect(status2 != 0)
+        #expect(text2.contains("KAFKA_BOOTSTRAP_SERVERS"))
+    }
+}

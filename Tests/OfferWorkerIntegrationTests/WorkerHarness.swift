@@ -1,0 +1,117 @@
+import Foundation
+import Kafka
+import Logging
+import OfferEngine
+import OfferWorker
+import ServiceLifecycle
+import Testing
+
+/// An embedded cluster with the worker's topics, one worker running in-process, a producer
+/// for inputs and a reader for outputs.
+final class WorkerHarness: Sendable {
+    let cluster: EmbeddedKafkaCluster
+    let topics = TopicNames()
+    let kafka: KafkaConfiguration
+    let producer: KafkaProducer
+    let outputs: KafkaTopicReader
+    let codec = EventCodec()
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    init(offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3) async throws {
+        cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: partitions)
+        kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        producer = try KafkaProducer(configuration: kafka)
+        outputs = try await KafkaTopicReader(configuration: kafka, topics: topics.outputs)
+        var logger = Logger(label: "offer-worker-test")
+        logger.logLevel = .warning
+        let worker = OfferWorker(
+            configuration: WorkerConfiguration(kafka: kafka, groupId: groupId, maxOffersPerCart: maxOffersPerCart),
+            catalog: try OfferCatalog(offers: offers), logger: logger)
+        let group = ServiceGroup(services: [worker], logger: logger)
+        self.group = group
+        task = Task { try await group.run() }
+    }
+
+    func send(_ carts: [CartUpdated]) async throws {
+        try await producer.sendAll(carts.map {
+            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: codec.encode($0))
+        })
+    }
+
+    func send(_ acceptances: [OfferAccepted], key: String? = nil) async throws {
+        try await producer.sendAll(acceptances.map {
+            ProducerRecord(topic: topics.offerAccepted, key: Array((key ?? $0.cartId).utf8), value: codec.encode($0))
+        })
+    }
+
+    func sendRaw(topic: String, key: String?, value: [UInt8]) async throws {
+        try await producer.sendAll([ProducerRecord(topic: topic, key: key.map { Array($0.utf8) }, value: value)])
+    }
+
+    /// The next `count` records of an output topic, checked against the topic's JSON Schema.
+    func read(_ topic: String, count: Int) async throws -> [ConsumerRecord] {
+        let records = try await outputs.read(topic: topic, count: count)
+        try SchemaCheck.validate(records)
+        return records
+    }
+
+    func read<T: Decodable>(_ type: T.Type, _ topic: String, count: Int) async throws -> [T] {
+        try await read(topic, count: count).map { try codec.decode(T.self, from: $0.value ?? []) }
+    }
+
+    /// Whatever else arrives within `duration`, by topic.
+    func drain(for duration: Duration) async throws -> [String: [ConsumerRecord]] {
+        let records = try await outputs.drain(for: duration)
+        try SchemaCheck.validate(records.values.flatMap { $0 })
+        return records
+    }
+
+    /// Graceful shutdown, as on SIGTERM; throws what the worker threw.
+    func stop() async throws {
+        producer.close()
+        await group.triggerGracefulShutdown()
+        try await task.value
+        await outputs.close()
+    }
+}
+
+/// Validates output records against `schemas/` with Python's jsonschema
+/// (`scripts/validate-events.py`); the test command installs it when missing.
+enum SchemaCheck {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func schemaName(ofTopic topic: String) -> String? {
+        switch topic {
+        case "offer.presented", "cart.mutation", "offer.rejected", "cart.updated", "offer.accepted": topic
+        default: nil
+        }
+    }
+
+    static func validate(_ records: [ConsumerRecord]) throws {
+        let documents = records.compactMap { record -> (String, [UInt8])? in
+            guard let schema = schemaName(ofTopic: record.topic), let value = record.value else { return nil }
+            return (schema, value)
+        }
+        guard !documents.isEmpty else { return }
+        var input = Data()
+        for (schema, value) in documents {
+            input.append(contentsOf: Array("{\"schema\":\"\(schema)\",\"value\":".utf8) + value + Array("}\n".utf8))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/validate-events.py").path,
+                             repositoryRoot.appendingPathComponent("schemas").path]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let report = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "schema validation failed:\n\(report)")
+        #expect(report.contains("\(documents.count) valid"), "schema check saw fewer documents than sent:\n\(report)")
+    }
+}
