@@ -13,7 +13,7 @@ struct EventProcessor: Sendable {
     let codec = EventCodec()
 
     func process(_ record: ConsumerRecord, store: inout CartSessionStore) -> [ProducerRecord] {
-        do {
+        do throws(EventDecodingError) {
             switch record.topic {
             case topics.cartUpdated:
                 metrics.cartEvents.increment()

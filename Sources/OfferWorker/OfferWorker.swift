@@ -107,7 +107,7 @@ struct ProcessingLoop {
         try await deliver(outputs)
         try await commit(nextOffsets)
         processor.metrics.cartSessions.record(store.cartCount)
-        processor.metrics.batchDuration.recordInterval(since: start)
+        processor.metrics.batchDuration.record(duration: start.duration(to: .now))
     }
 
     /// Produces `records` and waits for every acknowledgement, retrying what failed with a

@@ -127,8 +127,8 @@ extension OfferWorkerCommand {
             if let bootstrapFile {
                 try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
             }
-            print(cluster.bootstrapServers)
-            fflush(stdout)
+            // Unbuffered, so a script reading the address through a pipe sees it at once.
+            FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
             logger.info("embedded Kafka broker ready", metadata: [
                 "bootstrap": "\(cluster.bootstrapServers)", "topics": "\(topics.names.all)", "partitions": "\(partitions)",
             ])

@@ -79,7 +79,7 @@ struct OfferFlowTests {
 
         // The repeated acceptance produced nothing more.
         let extra = try await harness.drain(for: .seconds(2))
-        #expect(extra.values.allSatisfy(\.isEmpty), "unexpected outputs: \(extra.mapValues(\.count))")
+        #expect(extra.values.allSatisfy { $0.isEmpty }, "unexpected outputs: \(extra.mapValues(\.count))")
         try await harness.stop()
     }
 

@@ -1,1 +1,0 @@
-// placeholder (lead): remove once module has files
