@@ -83,9 +83,10 @@ public struct EventCodec: Sendable {
         case .valueNotFound(let type, let context):
             return "\(path(context.codingPath)): null where \(jsonType(type)) is required"
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty {
-                let underlying = context.underlyingError.map { ": \(($0 as NSError).userInfo[NSDebugDescriptionErrorKey] ?? $0)" } ?? ""
-                return "not valid JSON\(underlying)"
+            // Foundation reports a syntax error at the root, sometimes without an underlying error.
+            if context.codingPath.isEmpty, context.underlyingError != nil || context.debugDescription.contains("not valid JSON") {
+                let detail = context.underlyingError.map { ": \(($0 as NSError).userInfo[NSDebugDescriptionErrorKey] ?? $0)" } ?? ""
+                return "not valid JSON\(detail)"
             }
             return "\(path(context.codingPath)): \(context.debugDescription)"
         @unknown default:

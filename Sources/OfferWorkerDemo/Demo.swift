@@ -67,7 +67,7 @@ public struct Demo: Sendable {
             let rejections = try await outputs.read(OfferRejected.self, from: topics.offerRejected, count: 2)
             for m in mutations.sorted(by: { $0.cartId < $1.cartId }) { print("  cart.mutation    \(describe(m))") }
             for r in rejections.sorted(by: { $0.cartId < $1.cartId }) {
-                print("  offer.rejected   \(r.cartId) \(r.offerId ?? "?") presentation \(r.presentationId.prefix(8))…: \(r.reason.rawValue)")
+                print("  offer.rejected   \(r.cartId) \(r.offerId ?? "(offer not shown to this cart)") presentation …\(r.presentationId.suffix(12)): \(r.reason.rawValue)")
             }
 
             producer.close()

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import OfferEngine
+
+@Suite("OfferCatalog: loading and validation")
+struct OfferCatalogTests {
+    func load(_ offers: String) -> [String] {
+        do {
+            _ = try OfferCatalog.load(json: Data(#"{"offers":[\#(offers)]}"#.utf8))
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
+    @Test("ranks by priority, then offerId")
+    func ranking() throws {
+        func offer(_ id: String, _ priority: Int) -> Offer {
+            Offer(offerId: id, kind: .crossSell, priority: priority, displayCriteria: .subtotal(AmountRange(gte: .zero)),
+                  items: [OfferedItem(productId: "p", variantId: "v-\(id)", quantity: 1, unitPrice: .zero)])
+        }
+        let catalog = try OfferCatalog(offers: [offer("b", 1), offer("c", 5), offer("a", 1), offer("d", -2)])
+        #expect(catalog.offers.map(\.offerId) == ["c", "a", "b", "d"])
+        #expect(catalog["a"]?.priority == 1)
+    }
+
+    @Test("applies defaults: priority 0, ttl 1800 s")
+    func defaults() throws {
+        let offer = try Build.offer(#"{"offerId":"o","kind":"crossSell","status":"active","displayCriteria":{"subtotal":{"gte":"1"}},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#)
+        #expect(offer.priority == 0)
+        #expect(offer.ttlSeconds == 1800)
+    }
+
+    @Test("reports every problem with its path, across offers")
+    func problems() {
+        let good = Build.proUpgrade
+        let badPrice = #"{"offerId":"x","kind":"crossSell","status":"active","displayCriteria":{"all":[{"cartContains":{"tags":["a"]}},{"subtotal":{"gte":"ten"}}]},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
+        let upsellWithoutTrigger = #"{"offerId":"y","kind":"upsell","status":"active","displayCriteria":{"not":{"cartContains":{"tags":["a"]}}},"items":[{"productId":"p","variantId":"v","quantity":0,"unitPrice":"1.00"}]}"#
+        let missingKind = #"{"offerId":"z","status":"active","displayCriteria":{"subtotal":{}},"items":[]}"#
+        #expect(load([good, badPrice, upsellWithoutTrigger, missingKind].joined(separator: ",")) == [
+            "offers[1].displayCriteria.all[1].subtotal.gte: not a decimal string: 'ten'",
+            "offers[3].kind: missing required field",
+        ])
+        #expect(load([good, upsellWithoutTrigger].joined(separator: ",")) == [
+            "offers[1].displayCriteria: an upsell needs a cartContains condition (outside any not) to choose the lines it replaces",
+            "offers[1].items[0].quantity: must be at least 1 (got 0)",
+        ])
+    }
+
+    @Test("refuses semantic mistakes decoding cannot see", arguments: [
+        (#"{"subtotal":{}}"#, "offers[0].displayCriteria.subtotal: give gte, lt or both"),
+        (#"{"subtotal":{"gte":"5","lt":"5"}}"#, "offers[0].displayCriteria.subtotal: gte (5) must be below lt (5)"),
+        (#"{"all":[]}"#, "offers[0].displayCriteria.all: must list at least one condition"),
+        (#"{"cartContains":{"minQuantity":1}}"#, "offers[0].displayCriteria.cartContains: give at least one of productIds, variantIds, collectionIds, tags"),
+        (#"{"cartContains":{"tags":["a"],"minQuantity":0}}"#, "offers[0].displayCriteria.cartContains.minQuantity: must be at least 1 (got 0)"),
+    ])
+    func semanticProblems(criteria: String, problem: String) {
+        let offer = #"{"offerId":"o","kind":"crossSell","status":"active","displayCriteria":\#(criteria),"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
+        #expect(load(offer) == [problem])
+    }
+
+    @Test("refuses duplicate offer ids and a schedule that ends before it starts")
+    func duplicatesAndSchedule() {
+        let scheduled = Build.caseBundle.replacingOccurrences(of: #""ttlSeconds":600"#, with: #""ttlSeconds":600,"startsAt":"2026-12-01T00:00:00Z","endsAt":"2026-11-01T00:00:00Z""#)
+        #expect(load([Build.caseBundle, scheduled].joined(separator: ",")) == [
+            "offers[1].endsAt: must be after startsAt (2026-12-01T00:00:00Z)",
+            "offers[1].offerId: 'case-bundle' is used by an earlier offer",
+        ])
+    }
+
+    @Test("refuses a document that is not a catalog")
+    func notACatalog() {
+        #expect(throws: CatalogError(problems: [#"$: expected an object with an "offers" array"#])) {
+            try OfferCatalog.load(json: Data(#"[1,2]"#.utf8))
+        }
+        #expect(throws: CatalogError.self) { try OfferCatalog.load(json: Data("{".utf8)) }
+    }
+}
