@@ -6,8 +6,6 @@ import Testing
 
 @Suite("Process lifecycle and start-up checks", .serialized)
 struct ShutdownAndConfigurationTests {
-    static let executable = SchemaCheck.repositoryRoot.appendingPathComponent(".build/debug/offer-worker")
-
     @Test("SIGTERM stops the worker process cleanly: outputs flushed, offsets committed, exit 0")
     func sigtermCommitsAndExits() async throws {
         let topics = TopicNames()
@@ -19,7 +17,7 @@ struct ShutdownAndConfigurationTests {
         defer { try? FileManager.default.removeItem(at: offersFile) }
 
         let worker = Process()
-        worker.executableURL = Self.executable
+        worker.executableURL = CommandLine.executable
         worker.arguments = ["run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offersFile.path,
                             "--group-id", "sigterm-group", "--log-level", "warning"]
         try worker.run()
@@ -81,29 +79,14 @@ struct ShutdownAndConfigurationTests {
 
     @Test("the CLI fails fast with what to fix: no bootstrap servers, unreadable offers file")
     func cliFailsFast() throws {
-        func runCLI(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = Self.executable
-            process.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment.removeValue(forKey: "KAFKA_BOOTSTRAP_SERVERS")
-            process.environment = environment
-            let output = Pipe()
-            process.standardError = output
-            process.standardOutput = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
-        }
-        let (status1, text1) = try runCLI(["run", "--offers", "/nonexistent/offers.json"])
+        let (status1, text1) = try CommandLine.run(["run", "--offers", "/nonexistent/offers.json"])
         #expect(status1 != 0)
         #expect(text1.contains("/nonexistent/offers.json"))
 
         let offersFile = FileManager.default.temporaryDirectory.appendingPathComponent("offers-\(UUID()).json")
         try JSONEncoder().encode(["offers": Fixtures.offers]).write(to: offersFile)
         defer { try? FileManager.default.removeItem(at: offersFile) }
-        let (status2, text2) = try runCLI(["run", "--offers", offersFile.path])
+        let (status2, text2) = try CommandLine.run(["run", "--offers", offersFile.path])
         #expect(status2 != 0)
         #expect(text2.contains("KAFKA_BOOTSTRAP_SERVERS"))
     }
