@@ -73,6 +73,7 @@ let package = Package(
             dependencies: [
                 "OfferWorker",
                 "OfferWorkerDemo",
+                "OfferEngine",
                 "Kafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

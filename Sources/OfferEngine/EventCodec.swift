@@ -123,7 +123,7 @@ public struct EventCodec: Sendable {
 
 extension CartUpdated: ValidatedEvent {
     public func problems(limits: EventLimits) -> [String] {
-        var problems = [String]()
+        var problems = requireSupported(schemaVersion)
         problems.append(contentsOf: requireIdentifier(eventId, "eventId"))
         problems.append(contentsOf: requireIdentifier(cartId, "cartId"))
         if version < 0 { problems.append("version: must not be negative (got \(version))") }
@@ -152,9 +152,17 @@ extension CartUpdated: ValidatedEvent {
 
 extension OfferAccepted: ValidatedEvent {
     public func problems(limits: EventLimits) -> [String] {
-        requireIdentifier(eventId, "eventId") + requireIdentifier(cartId, "cartId")
+        requireSupported(schemaVersion) + requireIdentifier(eventId, "eventId") + requireIdentifier(cartId, "cartId")
             + requireIdentifier(presentationId, "presentationId")
     }
+}
+
+/// The input schema version this worker reads.
+public let supportedSchemaVersion = 1
+
+private func requireSupported(_ version: Int?) -> [String] {
+    guard let version, version != supportedSchemaVersion else { return [] }
+    return ["schemaVersion: unsupported version \(version) (this worker reads version \(supportedSchemaVersion))"]
 }
 
 private func requireIdentifier(_ value: String, _ path: String) -> [String] {

@@ -14,10 +14,13 @@ public struct CartUpdated: Codable, Sendable, Hashable {
     public var subtotal: DecimalAmount?
     /// Platform data such as channel, market or device.
     public var attributes: [String: String]?
+    /// The version of this event's schema; absent means 1, the only one this worker reads.
+    public var schemaVersion: Int?
 
     public init(
         eventId: String, cartId: String, version: Int64, occurredAt: EventTime, currency: String,
-        customer: Customer? = nil, lines: [CartLine], subtotal: DecimalAmount? = nil, attributes: [String: String]? = nil
+        customer: Customer? = nil, lines: [CartLine], subtotal: DecimalAmount? = nil, attributes: [String: String]? = nil,
+        schemaVersion: Int? = nil
     ) {
         self.eventId = eventId
         self.cartId = cartId
@@ -28,6 +31,7 @@ public struct CartUpdated: Codable, Sendable, Hashable {
         self.lines = lines
         self.subtotal = subtotal
         self.attributes = attributes
+        self.schemaVersion = schemaVersion
     }
 
     /// The sum of every line's unit price times quantity; `nil` if it overflows.
@@ -92,12 +96,15 @@ public struct OfferAccepted: Codable, Sendable, Hashable {
     public var cartId: String
     public var presentationId: String
     public var occurredAt: EventTime
+    /// The version of this event's schema; absent means 1, the only one this worker reads.
+    public var schemaVersion: Int?
 
-    public init(eventId: String, cartId: String, presentationId: String, occurredAt: EventTime) {
+    public init(eventId: String, cartId: String, presentationId: String, occurredAt: EventTime, schemaVersion: Int? = nil) {
         self.eventId = eventId
         self.cartId = cartId
         self.presentationId = presentationId
         self.occurredAt = occurredAt
+        self.schemaVersion = schemaVersion
     }
 }
 

@@ -10,7 +10,7 @@ struct EventProcessor: Sendable {
     let topics: TopicNames
     let eventSource: String
     let metrics: WorkerMetrics
-    let codec = EventCodec()
+    let codec: EventCodec
 
     func process(_ record: ConsumerRecord, store: inout CartSessionStore) -> [ProducerRecord] {
         do throws(EventDecodingError) {

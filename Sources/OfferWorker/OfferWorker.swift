@@ -41,7 +41,8 @@ public struct OfferWorker: Service {
             consumer: consumer, producer: producer, logger: logger,
             processor: EventProcessor(
                 engine: OfferEngine(catalog: catalog, settings: OfferEngineSettings(maxOffersPerCart: configuration.maxOffersPerCart)),
-                topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics()))
+                topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
+                codec: EventCodec(limits: configuration.limits)))
         do {
             try await loop.run(maxBatchSize: configuration.maxBatchSize)
         } catch {

@@ -1,4 +1,5 @@
 import Kafka
+import OfferEngine
 
 /// The names of the topics the worker reads and writes.
 public struct TopicNames: Sendable, Hashable {
@@ -40,6 +41,8 @@ public struct WorkerConfiguration: Sendable {
     public var maxBatchSize: Int
     /// The CloudEvents `source` attribute of every output.
     public var eventSource: String
+    /// Input events over these limits go to the dead-letter topic.
+    public var limits: EventLimits
 
     public init(
         kafka: KafkaConfiguration,
@@ -47,7 +50,8 @@ public struct WorkerConfiguration: Sendable {
         topics: TopicNames = TopicNames(),
         maxOffersPerCart: Int = 3,
         maxBatchSize: Int = 500,
-        eventSource: String = "/offer-worker"
+        eventSource: String = "/offer-worker",
+        limits: EventLimits = EventLimits()
     ) {
         self.kafka = kafka
         self.groupId = groupId
@@ -55,6 +59,7 @@ public struct WorkerConfiguration: Sendable {
         self.maxOffersPerCart = maxOffersPerCart
         self.maxBatchSize = maxBatchSize
         self.eventSource = eventSource
+        self.limits = limits
     }
 
     /// Every problem with this configuration, each saying what to fix; empty when valid.
@@ -72,6 +77,8 @@ public struct WorkerConfiguration: Sendable {
         if !duplicated.isEmpty {
             problems.append("each topic must be distinct; used more than once: \(duplicated.joined(separator: ", "))")
         }
+        if limits.maxBytes < 1024 { problems.append("--max-event-bytes must be at least 1024 (got \(limits.maxBytes))") }
+        if limits.maxLines < 1 { problems.append("--max-cart-lines must be at least 1 (got \(limits.maxLines))") }
         if eventSource.isEmpty { problems.append("--event-source must not be empty") }
         return problems
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kafka
 import Logging
+import OfferEngine
 import OfferWorker
 import OfferWorkerDemo
 import ServiceLifecycle
@@ -88,6 +89,8 @@ extension OfferWorkerCommand {
         @Option(help: "At most this many offers are presented per cart event.") var maxOffersPerCart = 3
         @Option(help: "Records processed per poll before outputs are flushed and offsets committed.") var maxBatchSize = 500
         @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
+        @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
+        @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
         @Flag(help: "Start an embedded Kafka broker in this process (with the topics) instead of connecting to one.")
         var embedded = false
         @Option(help: "Partitions per topic of the embedded broker.") var partitions = 6
@@ -105,7 +108,8 @@ extension OfferWorkerCommand {
             }
             let configuration = WorkerConfiguration(
                 kafka: try kafka.configuration(bootstrapOverride: bootstrap), groupId: groupId, topics: topics.names,
-                maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource)
+                maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource,
+                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines))
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
             try await WorkerRuntime.runUntilSignalled(services, logger: logger)

@@ -4,9 +4,10 @@ import Logging
 import OfferEngine
 import OfferWorker
 import ServiceLifecycle
+import Synchronization
 import Testing
 
-/// An embedded cluster with the worker's topics, one worker running in-process, a producer
+/// An embedded cluster with the worker's topics, workers running in-process, a producer
 /// for inputs and a reader for outputs.
 final class WorkerHarness: Sendable {
     let cluster: EmbeddedKafkaCluster
@@ -15,24 +16,38 @@ final class WorkerHarness: Sendable {
     let producer: KafkaProducer
     let outputs: KafkaTopicReader
     let codec = EventCodec()
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    let configuration: WorkerConfiguration
+    let catalog: OfferCatalog
+    let logger: Logger
+    private let workers = Mutex<[RunningWorker]>([])
 
-    init(offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3) async throws {
+    init(
+        offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
+        limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true
+    ) async throws {
         cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: partitions)
         kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
         producer = try KafkaProducer(configuration: kafka)
         outputs = try await KafkaTopicReader(configuration: kafka, topics: topics.outputs)
         var logger = Logger(label: "offer-worker-test")
         logger.logLevel = .warning
-        let worker = OfferWorker(
-            configuration: WorkerConfiguration(kafka: kafka, groupId: groupId, maxOffersPerCart: maxOffersPerCart),
-            catalog: try OfferCatalog(offers: offers), logger: logger)
-        let group = ServiceGroup(services: [worker], logger: logger)
-        self.group = group
-        task = Task { try await group.run() }
+        self.logger = logger
+        configuration = WorkerConfiguration(
+            kafka: kafka.merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits)
+        catalog = try OfferCatalog(offers: offers)
+        if startWorker { _ = self.startWorker() }
     }
 
+    /// Starts one more worker in the group.
+    @discardableResult
+    func startWorker() -> RunningWorker {
+        let worker = RunningWorker(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), logger: logger)
+        workers.withLock { $0.append(worker) }
+        return worker
+    }
+
+    /// The first worker started.
+    var worker: RunningWorker { workers.withLock { $0[0] } }
     func send(_ carts: [CartUpdated]) async throws {
         try await producer.sendAll(carts.map {
             ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: codec.encode($0))
@@ -43,6 +58,11 @@ final class WorkerHarness: Sendable {
         try await producer.sendAll(acceptances.map {
             ProducerRecord(topic: topics.offerAccepted, key: Array((key ?? $0.cartId).utf8), value: codec.encode($0))
         })
+    }
+
+    /// Produces `records` and returns where each was stored.
+    func send(records: [ProducerRecord]) async throws -> [DeliveryReport] {
+        try await producer.send(records).map { try $0.get() }
     }
 
     func sendRaw(topic: String, key: String?, value: [UInt8]) async throws {
@@ -67,14 +87,50 @@ final class WorkerHarness: Sendable {
         return records
     }
 
-    /// Graceful shutdown, as on SIGTERM; throws what the worker threw.
+    /// Graceful shutdown of every worker still running, as on SIGTERM; throws what a worker
+    /// threw.
     func stop() async throws {
         producer.close()
-        await group.triggerGracefulShutdown()
-        try await task.value
+        for worker in workers.withLock({ $0 }) { try await worker.stop() }
         await outputs.close()
     }
 }
+
+/// One worker running in a service group, as the executable runs it.
+struct RunningWorker: Sendable {
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    init(_ worker: OfferWorker, logger: Logger) {
+        let group = ServiceGroup(services: [worker], logger: logger)
+        self.group = group
+        task = Task { try await group.run() }
+    }
+
+    /// Graceful shutdown; throws what the worker threw.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// Waits for the worker to stop by itself; returns its error, or `nil` for a clean stop.
+    func stopped(within timeout: Duration) async -> (any Error)? {
+        let result = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask { await task.result }
+            group.addTask { try? await Task.sleep(for: timeout); return nil }
+            let first = await group.next()!
+            group.cancelAll()
+            return first
+        }
+        switch result {
+        case .failure(let error): return error
+        case .success: return nil
+        case nil: return WorkerStillRunning()
+        }
+    }
+}
+
+struct WorkerStillRunning: Error {}
 
 /// Validates output records against `schemas/` with Python's jsonschema
 /// (`scripts/validate-events.py`); the test command installs it when missing.
