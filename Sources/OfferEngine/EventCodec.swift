@@ -138,6 +138,9 @@ extension CartUpdated: ValidatedEvent {
             problems.append(contentsOf: requireIdentifier(line.productId, "\(at).productId"))
             problems.append(contentsOf: requireIdentifier(line.variantId, "\(at).variantId"))
             if line.quantity < 1 { problems.append("\(at).quantity: must be at least 1 (got \(line.quantity))") }
+            if line.quantity > CartLine.maximumQuantity {
+                problems.append("\(at).quantity: must be at most \(CartLine.maximumQuantity) (got \(line.quantity))")
+            }
             if line.unitPrice.isNegative { problems.append("\(at).unitPrice: must not be negative (got \(line.unitPrice))") }
             if !seen.insert(line.lineId).inserted { problems.append("\(at).lineId: '\(line.lineId)' appears more than once") }
         }

@@ -48,6 +48,9 @@ public struct CartUpdated: Codable, Sendable, Hashable {
 
 /// One line of a cart.
 public struct CartLine: Codable, Sendable, Hashable {
+    /// The largest quantity a line may have; keeps quantity sums far from overflow.
+    public static let maximumQuantity = 1_000_000
+
     public var lineId: String
     public var productId: String
     public var variantId: String

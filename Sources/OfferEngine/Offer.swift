@@ -19,6 +19,8 @@ public struct Offer: Codable, Sendable, Hashable {
     public var items: [OfferedItem]
 
     public static let defaultTTLSeconds = 1800
+    /// A year: presentations are state the worker keeps.
+    public static let maximumTTLSeconds = 366 * 86_400
 
     public init(
         offerId: String, kind: OfferKind, status: OfferStatus = .active, priority: Int = 0,
@@ -73,7 +75,9 @@ public struct Offer: Codable, Sendable, Hashable {
     public func problems(at path: String) -> [String] {
         var problems: [String] = []
         if offerId.isEmpty { problems.append("\(path).offerId: must not be empty") }
-        if ttlSeconds < 1 { problems.append("\(path).ttlSeconds: must be at least 1 (got \(ttlSeconds))") }
+        if ttlSeconds < 1 || ttlSeconds > Self.maximumTTLSeconds {
+            problems.append("\(path).ttlSeconds: must be between 1 and \(Self.maximumTTLSeconds) (got \(ttlSeconds))")
+        }
         if let startsAt, let endsAt, startsAt >= endsAt {
             problems.append("\(path).endsAt: must be after startsAt (\(startsAt))")
         }
