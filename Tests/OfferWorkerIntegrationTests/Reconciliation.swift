@@ -102,4 +102,29 @@ extension WorkerHarness {
         await reader.close()
         return carts + accepted
     }
+
+    /// The group's committed offsets for the partitions `inputs` came from.
+    func committed(_ inputs: [ConsumerRecord]) async throws -> [TopicPartition: Int64] {
+        let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": configuration.groupId]))
+        let committed = try await inspector.committed(Array(Set(inputs.map(\.topicPartition))))
+        await inspector.close()
+        return committed
+    }
+
+    /// Waits until the group has committed past every one of `inputs`: by then every output
+    /// they cause, redeliveries included, is on the broker.
+    func waitUntilCommitted(_ inputs: [ConsumerRecord], timeout: Duration = .seconds(60)) async throws {
+        var ends: [TopicPartition: Int64] = [:]
+        for input in inputs { ends[input.topicPartition] = max(ends[input.topicPartition] ?? 0, input.offset + 1) }
+        let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": configuration.groupId]))
+        let deadline = ContinuousClock.now + timeout
+        var committed: [TopicPartition: Int64] = [:]
+        while ContinuousClock.now < deadline {
+            committed = try await inspector.committed(Array(ends.keys))
+            if ends.allSatisfy({ committed[$0.key, default: -1] >= $0.value }) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        await inspector.close()
+        #expect(ends.allSatisfy { committed[$0.key, default: -1] >= $0.value }, "committed \(committed), inputs end at \(ends)")
+    }
 }

@@ -32,8 +32,9 @@ final class WorkerHarness: Sendable {
         var logger = Logger(label: "offer-worker-test")
         logger.logLevel = .warning
         self.logger = logger
+        // A short session, so a member that stopped without leaving is replaced quickly.
         configuration = WorkerConfiguration(
-            kafka: kafka.merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits)
+            kafka: kafka.merging(["session.timeout.ms": "6000"]).merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits)
         catalog = try OfferCatalog(offers: offers)
         if startWorker { _ = self.startWorker() }
     }
