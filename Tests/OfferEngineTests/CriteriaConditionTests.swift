@@ -384,6 +384,17 @@ struct CriteriaConditionTests {
         #expect(String(decoding: Build.codec.encode(try Build.criteria(#"{"cartContains":{"tags":["a"]}}"#)), as: UTF8.self) == #"{"cartContains":{"tags":["a"]}}"#)
     }
 
+    @Test("the schema examples load in the engine")
+    func schemaExamples() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../schemas/examples")
+        let catalog = try OfferCatalog.load(json: Data(contentsOf: examples.appendingPathComponent("offer-catalog.json")))
+        #expect(catalog.offers.count == 2)
+        #expect(catalog.offers.filter { $0.showWhenItemsInCart }.count == 1)
+        let criteria = try Build.codec.decode(DisplayCriteria.self, from: Array(Data(contentsOf: examples.appendingPathComponent("display-criteria.json"))))
+        #expect(criteria.problems(at: "$").isEmpty)
+        _ = try Build.codec.decode(Offer.self, from: Array(Data(contentsOf: examples.appendingPathComponent("offer.json"))))
+    }
+
     @Test("an offer round-trips, showWhenItemsInCart included")
     func offerRoundTrip() throws {
         let offer = try Build.offer(#"{"offerId":"o","kind":"crossSell","status":"active","showWhenItemsInCart":true,"displayCriteria":{"schedule":{"timeZone":"UTC","daysOfWeek":["mon"]}},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#)
