@@ -1,7 +1,9 @@
-/// When an offer is shown: a rule tree over the cart's contents and totals.
+/// When an offer is shown: a rule tree over the cart's contents, totals, customer,
+/// attributes and event time.
 ///
 /// JSON: an object with exactly one key, for example
 /// `{"all":[{"cartContains":{"productIds":["phone-std"]}},{"not":{"subtotal":{"gte":"5000.00"}}}]}`.
+/// docs/display-criteria.md describes every condition.
 public indirect enum DisplayCriteria: Sendable, Hashable {
     /// Every condition holds.
     case all([DisplayCriteria])
@@ -13,54 +15,20 @@ public indirect enum DisplayCriteria: Sendable, Hashable {
     case cartContains(CartContains)
     /// The cart's subtotal is in a range.
     case subtotal(AmountRange)
-}
-
-/// Matches cart lines. A line matches when it satisfies every selector given (a selector
-/// lists alternatives: any of its ids or tags will do); the condition holds when the matched
-/// lines' quantities add up to at least `minQuantity` (default 1).
-public struct CartContains: Codable, Sendable, Hashable {
-    public var productIds: [String]?
-    public var variantIds: [String]?
-    public var collectionIds: [String]?
-    public var tags: [String]?
-    public var minQuantity: Int?
-
-    public init(productIds: [String]? = nil, variantIds: [String]? = nil, collectionIds: [String]? = nil, tags: [String]? = nil, minQuantity: Int? = nil) {
-        self.productIds = productIds
-        self.variantIds = variantIds
-        self.collectionIds = collectionIds
-        self.tags = tags
-        self.minQuantity = minQuantity
-    }
-
-    /// Whether `line` satisfies every selector.
-    public func matches(_ line: CartLine) -> Bool {
-        func overlaps(_ wanted: [String]?, _ values: [String]) -> Bool {
-            guard let wanted else { return true }
-            return values.contains { wanted.contains($0) }
-        }
-        return overlaps(productIds, [line.productId])
-            && overlaps(variantIds, [line.variantId])
-            && overlaps(collectionIds, line.collectionIds ?? [])
-            && overlaps(tags, line.tags ?? [])
-    }
-
-    var hasSelector: Bool { productIds != nil || variantIds != nil || collectionIds != nil || tags != nil }
-}
-
-/// A half-open range of amounts: `gte` ≤ amount < `lt`; either bound may be absent.
-public struct AmountRange: Codable, Sendable, Hashable {
-    public var gte: DecimalAmount?
-    public var lt: DecimalAmount?
-
-    public init(gte: DecimalAmount? = nil, lt: DecimalAmount? = nil) {
-        self.gte = gte
-        self.lt = lt
-    }
-
-    public func contains(_ amount: DecimalAmount) -> Bool {
-        (gte.map { amount >= $0 } ?? true) && (lt.map { amount < $0 } ?? true)
-    }
+    /// The sum of the lines' quantities is in a range.
+    case itemCount(CountRange)
+    /// The number of lines is in a range.
+    case lineCount(CountRange)
+    /// The cart's currency is one of a list.
+    case currency(ValueList)
+    /// The shopper fits a profile (a guest cart has no tags, no country and no orders).
+    case customer(CustomerCondition)
+    /// A cart attribute (channel, market, device…) has a value, or is present or absent.
+    case attribute(AttributeCondition)
+    /// The cart event's time, in a time zone, falls on given weekdays and hours.
+    case schedule(ScheduleCondition)
+    /// No line matches any of the given products, variants or tags.
+    case excludes(ExcludesCondition)
 }
 
 /// The outcome of evaluating criteria against a cart.
@@ -69,7 +37,16 @@ public struct CriteriaMatch: Sendable, Hashable {
     /// Ids of the lines matched by satisfied `cartContains` conditions outside any `not`.
     public var triggerLineIds: Set<String>
 
+    public init(isSatisfied: Bool, triggerLineIds: Set<String>) {
+        self.isSatisfied = isSatisfied
+        self.triggerLineIds = triggerLineIds
+    }
+
     static let unsatisfied = CriteriaMatch(isSatisfied: false, triggerLineIds: [])
+
+    static func holds(_ condition: Bool) -> CriteriaMatch {
+        CriteriaMatch(isSatisfied: condition, triggerLineIds: [])
+    }
 }
 
 extension DisplayCriteria {
@@ -94,14 +71,26 @@ extension DisplayCriteria {
             }
             return result
         case .not(let condition):
-            return CriteriaMatch(isSatisfied: !condition.evaluate(cart).isSatisfied, triggerLineIds: [])
+            return .holds(!condition.evaluate(cart).isSatisfied)
         case .cartContains(let contains):
-            let matched = cart.lines.filter(contains.matches)
-            let quantity = matched.reduce(0) { $0 + $1.quantity }
-            guard !matched.isEmpty, quantity >= (contains.minQuantity ?? 1) else { return .unsatisfied }
+            guard let matched = contains.matchedLines(in: cart.lines) else { return .unsatisfied }
             return CriteriaMatch(isSatisfied: true, triggerLineIds: Set(matched.map(\.lineId)))
         case .subtotal(let range):
-            return CriteriaMatch(isSatisfied: range.contains(cart.effectiveSubtotal), triggerLineIds: [])
+            return .holds(range.contains(cart.effectiveSubtotal))
+        case .itemCount(let range):
+            return .holds(range.contains(cart.lines.totalQuantity))
+        case .lineCount(let range):
+            return .holds(range.contains(cart.lines.count))
+        case .currency(let currencies):
+            return .holds(currencies.values.contains(cart.currency))
+        case .customer(let condition):
+            return .holds(condition.matches(cart.customer))
+        case .attribute(let condition):
+            return .holds(condition.matches(cart.attributes ?? [:]))
+        case .schedule(let schedule):
+            return .holds(schedule.contains(cart.occurredAt))
+        case .excludes(let exclusion):
+            return .holds(!cart.lines.contains(where: exclusion.matches))
         }
     }
 
@@ -111,9 +100,8 @@ extension DisplayCriteria {
         switch self {
         case .all(let conditions): conditions.contains(where: \.canTrigger)
         case .any(let conditions): !conditions.isEmpty && conditions.allSatisfy(\.canTrigger)
-        case .not: false
         case .cartContains: true
-        case .subtotal: false
+        case .not, .subtotal, .itemCount, .lineCount, .currency, .customer, .attribute, .schedule, .excludes: false
         }
     }
 
@@ -127,42 +115,39 @@ extension DisplayCriteria {
         case .not(let condition):
             return condition.problems(at: "\(path).not")
         case .cartContains(let contains):
-            var problems: [String] = []
-            if !contains.hasSelector {
-                problems.append("\(path).cartContains: give at least one of productIds, variantIds, collectionIds, tags")
-            }
-            for (name, list) in [("productIds", contains.productIds), ("variantIds", contains.variantIds),
-                                 ("collectionIds", contains.collectionIds), ("tags", contains.tags)] where list?.isEmpty == true {
-                problems.append("\(path).cartContains.\(name): must not be empty")
-            }
-            if let minimum = contains.minQuantity, minimum < 1 {
-                problems.append("\(path).cartContains.minQuantity: must be at least 1 (got \(minimum))")
-            }
-            return problems
+            return contains.problems(at: "\(path).cartContains")
         case .subtotal(let range):
-            if range.gte == nil && range.lt == nil { return ["\(path).subtotal: give gte, lt or both"] }
+            let at = "\(path).subtotal"
+            if range.gte == nil && range.lt == nil { return ["\(at): give gte, lt or both"] }
             if let low = range.gte, let high = range.lt, low >= high {
-                return ["\(path).subtotal: gte (\(low)) must be below lt (\(high))"]
+                return ["\(at): gte (\(low)) must be below lt (\(high))"]
             }
             return []
+        case .itemCount(let range):
+            return range.problems(at: "\(path).itemCount")
+        case .lineCount(let range):
+            return range.problems(at: "\(path).lineCount")
+        case .currency(let currencies):
+            return currencies.problems(at: "\(path).currency", kind: "an ISO 4217 code such as \"EUR\"", valid: \.isCurrencyCode)
+        case .customer(let condition):
+            return condition.problems(at: "\(path).customer")
+        case .attribute(let condition):
+            return condition.problems(at: "\(path).attribute")
+        case .schedule(let schedule):
+            return schedule.problems(at: "\(path).schedule")
+        case .excludes(let exclusion):
+            return exclusion.problems(at: "\(path).excludes")
         }
     }
 }
 
 extension DisplayCriteria: Codable {
     private enum Key: String, CaseIterable, CodingKey {
-        case all, any, not, cartContains, subtotal
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+        case all, any, not, cartContains, subtotal, itemCount, lineCount, currency, customer, attribute, schedule, excludes
     }
 
     public init(from decoder: any Decoder) throws {
-        let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        let keys = try decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
         let expected = Key.allCases.map(\.rawValue).joined(separator: ", ")
         guard keys.count == 1, let key = Key(rawValue: keys[0]) else {
             let found = keys.isEmpty ? "an empty object" : keys.sorted().joined(separator: ", ")
@@ -177,6 +162,13 @@ extension DisplayCriteria: Codable {
         case .not: self = .not(try container.decode(DisplayCriteria.self, forKey: .not))
         case .cartContains: self = .cartContains(try container.decode(CartContains.self, forKey: .cartContains))
         case .subtotal: self = .subtotal(try container.decode(AmountRange.self, forKey: .subtotal))
+        case .itemCount: self = .itemCount(try container.decode(CountRange.self, forKey: .itemCount))
+        case .lineCount: self = .lineCount(try container.decode(CountRange.self, forKey: .lineCount))
+        case .currency: self = .currency(try container.decode(ValueList.self, forKey: .currency))
+        case .customer: self = .customer(try container.decode(CustomerCondition.self, forKey: .customer))
+        case .attribute: self = .attribute(try container.decode(AttributeCondition.self, forKey: .attribute))
+        case .schedule: self = .schedule(try container.decode(ScheduleCondition.self, forKey: .schedule))
+        case .excludes: self = .excludes(try container.decode(ExcludesCondition.self, forKey: .excludes))
         }
     }
 
@@ -188,6 +180,51 @@ extension DisplayCriteria: Codable {
         case .not(let condition): try container.encode(condition, forKey: .not)
         case .cartContains(let contains): try container.encode(contains, forKey: .cartContains)
         case .subtotal(let range): try container.encode(range, forKey: .subtotal)
+        case .itemCount(let range): try container.encode(range, forKey: .itemCount)
+        case .lineCount(let range): try container.encode(range, forKey: .lineCount)
+        case .currency(let currencies): try container.encode(currencies, forKey: .currency)
+        case .customer(let condition): try container.encode(condition, forKey: .customer)
+        case .attribute(let condition): try container.encode(condition, forKey: .attribute)
+        case .schedule(let schedule): try container.encode(schedule, forKey: .schedule)
+        case .excludes(let exclusion): try container.encode(exclusion, forKey: .excludes)
         }
     }
+}
+
+/// Any key of a JSON object.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// A keyed container that refuses keys `Keys` does not list, naming the first unknown one
+    /// (`all[0].cartContains.productID: unknown field (expected productIds, …)`).
+    func strictContainer<Keys: CodingKey & CaseIterable>(keyedBy type: Keys.Type) throws -> KeyedDecodingContainer<Keys> {
+        let known = Keys.allCases.map(\.stringValue)
+        let keys = try container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
+        if let unknown = keys.filter({ !known.contains($0) }).sorted().first {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [AnyCodingKey(stringValue: unknown)],
+                debugDescription: "unknown field (expected \(known.joined(separator: ", ")))"))
+        }
+        return try container(keyedBy: Keys.self)
+    }
+}
+
+extension Array where Element == CartLine {
+    /// The sum of the lines' quantities, saturating instead of overflowing.
+    var totalQuantity: Int {
+        reduce(0) { total, line in
+            let (sum, overflow) = total.addingReportingOverflow(line.quantity)
+            return overflow ? (line.quantity > 0 ? Int.max : Int.min) : sum
+        }
+    }
+}
+
+/// `"\(path): must not be empty"` when `list` is an empty array.
+func emptyListProblems(_ lists: [(String, [String]?)], at path: String) -> [String] {
+    lists.compactMap { name, list in list?.isEmpty == true ? "\(path).\(name): must not be empty" : nil }
 }

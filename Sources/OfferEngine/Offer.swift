@@ -17,6 +17,9 @@ public struct Offer: Codable, Sendable, Hashable {
     public var description: String?
     public var displayCriteria: DisplayCriteria
     public var items: [OfferedItem]
+    /// Shown even when every offered variant is in the cart already (default `false`: such an
+    /// offer is skipped).
+    public var showWhenItemsInCart: Bool
 
     public static let defaultTTLSeconds = 1800
     /// A year: presentations are state the worker keeps.
@@ -25,7 +28,8 @@ public struct Offer: Codable, Sendable, Hashable {
     public init(
         offerId: String, kind: OfferKind, status: OfferStatus = .active, priority: Int = 0,
         startsAt: EventTime? = nil, endsAt: EventTime? = nil, ttlSeconds: Int = Offer.defaultTTLSeconds,
-        currency: String? = nil, description: String? = nil, displayCriteria: DisplayCriteria, items: [OfferedItem]
+        currency: String? = nil, description: String? = nil, displayCriteria: DisplayCriteria, items: [OfferedItem],
+        showWhenItemsInCart: Bool = false
     ) {
         self.offerId = offerId
         self.kind = kind
@@ -38,10 +42,11 @@ public struct Offer: Codable, Sendable, Hashable {
         self.description = description
         self.displayCriteria = displayCriteria
         self.items = items
+        self.showWhenItemsInCart = showWhenItemsInCart
     }
 
     private enum CodingKeys: String, CodingKey {
-        case offerId, kind, status, priority, startsAt, endsAt, ttlSeconds, currency, description, displayCriteria, items
+        case offerId, kind, status, priority, startsAt, endsAt, ttlSeconds, currency, description, displayCriteria, items, showWhenItemsInCart
     }
 
     public init(from decoder: any Decoder) throws {
@@ -57,7 +62,8 @@ public struct Offer: Codable, Sendable, Hashable {
             currency: try container.decodeIfPresent(String.self, forKey: .currency),
             description: try container.decodeIfPresent(String.self, forKey: .description),
             displayCriteria: try container.decode(DisplayCriteria.self, forKey: .displayCriteria),
-            items: try container.decode([OfferedItem].self, forKey: .items))
+            items: try container.decode([OfferedItem].self, forKey: .items),
+            showWhenItemsInCart: try container.decodeIfPresent(Bool.self, forKey: .showWhenItemsInCart) ?? false)
     }
 
     /// Whether the offer may be shown at `time`: active and inside its schedule.

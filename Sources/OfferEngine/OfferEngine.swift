@@ -39,7 +39,8 @@ public struct OfferEngine: Sendable {
     /// in rank order.
     ///
     /// - The top `maxOffersPerCart` eligible offers (priority, then offerId) are shown.
-    /// - An offer whose items are all in the cart already is not eligible.
+    /// - An offer whose items are all in the cart already is not eligible, unless it sets
+    ///   `showWhenItemsInCart`.
     /// - An offer shown earlier whose presentation is still open and whose trigger lines are
     ///   unchanged stays shown: it takes its place in the top N but is not presented again.
     /// - An event whose version is not newer than the session's changes nothing.
@@ -54,7 +55,7 @@ public struct OfferEngine: Sendable {
         var presented: [OfferPresented] = []
         for offer in catalog.offers where shown < settings.maxOffersPerCart {
             guard offer.isLive(at: cart.occurredAt), offer.currency.map({ $0 == cart.currency }) ?? true,
-                  !offer.items.allSatisfy({ cartVariants.contains($0.variantId) })
+                  offer.showWhenItemsInCart || !offer.items.allSatisfy({ cartVariants.contains($0.variantId) })
             else { continue }
             let match = offer.displayCriteria.evaluate(cart)
             guard match.isSatisfied else { continue }

@@ -73,10 +73,10 @@ struct DisplayCriteriaTests {
 
     @Test("a condition must have exactly one known key")
     func decodingErrors() {
-        #expect(throws: EventDecodingError(reason: "$: a condition has exactly one of all, any, not, cartContains, subtotal; found all, any")) {
+        #expect(throws: EventDecodingError(reason: "$: a condition has exactly one of all, any, not, cartContains, subtotal, itemCount, lineCount, currency, customer, attribute, schedule, excludes; found all, any")) {
             try Build.criteria(#"{"all":[],"any":[]}"#)
         }
-        #expect(throws: EventDecodingError(reason: "all[0]: a condition has exactly one of all, any, not, cartContains, subtotal; found cartHas")) {
+        #expect(throws: EventDecodingError(reason: "all[0]: a condition has exactly one of all, any, not, cartContains, subtotal, itemCount, lineCount, currency, customer, attribute, schedule, excludes; found cartHas")) {
             try Build.criteria(#"{"all":[{"cartHas":{}}]}"#)
         }
         #expect(throws: EventDecodingError(reason: "not.subtotal.gte: not a decimal string: 'lots'")) {

@@ -51,7 +51,7 @@ struct OfferCatalogTests {
         (#"{"subtotal":{}}"#, "offers[0].displayCriteria.subtotal: give gte, lt or both"),
         (#"{"subtotal":{"gte":"5","lt":"5"}}"#, "offers[0].displayCriteria.subtotal: gte (5) must be below lt (5)"),
         (#"{"all":[]}"#, "offers[0].displayCriteria.all: must list at least one condition"),
-        (#"{"cartContains":{"minQuantity":1}}"#, "offers[0].displayCriteria.cartContains: give at least one of productIds, variantIds, collectionIds, tags"),
+        (#"{"cartContains":{"minQuantity":1}}"#, "offers[0].displayCriteria.cartContains: give at least one of productIds, variantIds, collectionIds, tags, productTypes, vendors"),
         (#"{"cartContains":{"tags":["a"],"minQuantity":0}}"#, "offers[0].displayCriteria.cartContains.minQuantity: must be at least 1 (got 0)"),
     ])
     func semanticProblems(criteria: String, problem: String) {

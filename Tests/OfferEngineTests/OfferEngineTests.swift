@@ -70,6 +70,22 @@ struct OfferEngineTests {
         #expect(engine.cartUpdated(Build.cart(version: 2, [phone]), session: &session).map(\.offerId) == ["cable-deal"])
     }
 
+    @Test("showWhenItemsInCart shows an offer whose items are all in the cart already")
+    func showWhenItemsInCart() throws {
+        let offer = crossSell("cable-deal", priority: 1, variant: "usb-cable-v")
+        let shown = offer.replacingOccurrences(of: #""ttlSeconds""#, with: #""showWhenItemsInCart":true,"ttlSeconds""#)
+        let hidden = offer.replacingOccurrences(of: #""ttlSeconds""#, with: #""showWhenItemsInCart":false,"ttlSeconds""#)
+        #expect(try Build.offer(shown).showWhenItemsInCart)
+        #expect(try !Build.offer(offer).showWhenItemsInCart)
+        var session: CartSession?
+        #expect(try engine([shown]).cartUpdated(Build.cart([phone, cable]), session: &session).map(\.offerId) == ["cable-deal"])
+        session = nil
+        #expect(try engine([hidden]).cartUpdated(Build.cart([phone, cable]), session: &session).isEmpty)
+        #expect(throws: EventDecodingError(reason: "showWhenItemsInCart: expected a boolean")) {
+            try Build.offer(offer.replacingOccurrences(of: #""ttlSeconds""#, with: #""showWhenItemsInCart":"yes","ttlSeconds""#))
+        }
+    }
+
     @Test("not again while open with unchanged triggers; again when the triggers change or it expired")
     func notAgain() throws {
         let engine = try engine([crossSell("deal", priority: 1, ttl: 600)])
