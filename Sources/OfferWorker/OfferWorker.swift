@@ -13,7 +13,7 @@ import ServiceLifecycle
 ///
 /// On graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`) it finishes the batch in
 /// hand, flushes outputs, commits, and leaves the group.
-public struct OfferWorker: Service {
+public struct OfferWorker: Service, CustomStringConvertible {
     public let configuration: WorkerConfiguration
     public let catalog: OfferCatalog
     private let logger: Logger
@@ -24,18 +24,24 @@ public struct OfferWorker: Service {
         self.logger = logger
     }
 
+    /// Short, for the service lifecycle's logs (the configuration redacts its secrets).
+    public var description: String {
+        "OfferWorker(group: \(configuration.groupId), offers: \(catalog.offers.count), kafka: \(configuration.kafka))"
+    }
+
     public func run() async throws {
         try configuration.validate()
+        logger.info("offer worker starting", metadata: [
+            "group": "\(configuration.groupId)", "offers": "\(catalog.offers.count)",
+            "inputs": "\(configuration.topics.inputs)", "kafka": "\(configuration.kafka.redactedDescription)",
+        ])
         try await checkTopics()
 
         let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka.merging(["group.id": configuration.groupId]), logger: logger)
         try consumer.subscribe(to: configuration.topics.inputs)
-        logger.info("offer worker started", metadata: [
-            "group": "\(configuration.groupId)", "offers": "\(catalog.offers.count)",
-            "inputs": "\(configuration.topics.inputs)", "kafka": "\(configuration.kafka.redactedDescription)",
-        ])
+        logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)"])
 
         var loop = ProcessingLoop(
             consumer: consumer, producer: producer, logger: logger,
@@ -64,6 +70,10 @@ public struct OfferWorker: Service {
         let missing = inputs.filter { counts[$0] == nil }
         if !missing.isEmpty {
             throw ConfigurationError(problems: ["input topic(s) \(missing.joined(separator: ", ")) do not exist: create them (keyed by cartId, same partition count) or fix the topic names"])
+        }
+        let missingOutputs = configuration.topics.outputs.filter { counts[$0] == nil }
+        if !missingOutputs.isEmpty && !configuration.outputTopicsAutoCreated {
+            throw ConfigurationError(problems: ["output topic(s) \(missingOutputs.joined(separator: ", ")) do not exist: create them, or pass --allow-auto-create-topics if your brokers create topics on first write"])
         }
         let inputCounts = inputs.map { "\($0)=\(counts[$0]!)" }
         if Set(inputs.map { counts[$0]! }).count > 1 {

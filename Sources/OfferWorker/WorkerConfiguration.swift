@@ -43,6 +43,9 @@ public struct WorkerConfiguration: Sendable {
     public var eventSource: String
     /// Input events over these limits go to the dead-letter topic.
     public var limits: EventLimits
+    /// Whether missing output topics are left to the brokers to create on first write;
+    /// otherwise the worker refuses to start without them.
+    public var outputTopicsAutoCreated: Bool
 
     public init(
         kafka: KafkaConfiguration,
@@ -51,7 +54,8 @@ public struct WorkerConfiguration: Sendable {
         maxOffersPerCart: Int = 3,
         maxBatchSize: Int = 500,
         eventSource: String = "/offer-worker",
-        limits: EventLimits = EventLimits()
+        limits: EventLimits = EventLimits(),
+        outputTopicsAutoCreated: Bool = false
     ) {
         self.kafka = kafka
         self.groupId = groupId
@@ -60,6 +64,7 @@ public struct WorkerConfiguration: Sendable {
         self.maxBatchSize = maxBatchSize
         self.eventSource = eventSource
         self.limits = limits
+        self.outputTopicsAutoCreated = outputTopicsAutoCreated
     }
 
     /// Every problem with this configuration, each saying what to fix; empty when valid.

@@ -17,25 +17,36 @@ struct OfferWorkerCommand: AsyncParsableCommand {
 }
 
 struct KafkaOptions: ParsableArguments {
+    /// Environment variables with this prefix set librdkafka properties.
+    static let environmentPrefix = "OFFER_WORKER_KAFKA_"
+
     @Option(name: .long, help: "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
     var bootstrapServers: String?
 
     @Option(name: [.customShort("X"), .customLong("kafka-property")],
-            help: ArgumentHelp("A librdkafka property, passed through unchanged (repeatable).", valueName: "key=value"))
+            help: ArgumentHelp("A librdkafka property, passed through unchanged (repeatable). A value written @FILE is read from FILE.", valueName: "key=value"))
     var properties: [String] = []
 
+    @Option(help: ArgumentHelp("A file of librdkafka properties (key=value lines).", valueName: "file"))
+    var kafkaProperties: String?
+
+    /// The librdkafka properties, from lowest to highest precedence: the properties file,
+    /// `OFFER_WORKER_KAFKA_*` environment variables, `-X` flags, then the bootstrap servers.
+    /// `@FILE` values are replaced by the file's contents.
     func configuration(bootstrapOverride: String? = nil) throws -> KafkaConfiguration {
-        var config = KafkaConfiguration()
+        let environment = ProcessInfo.processInfo.environment
+        var config = try kafkaProperties.map { try KafkaConfiguration.load(propertiesFile: $0) } ?? KafkaConfiguration()
+        config = config.merging(KafkaConfiguration(environment: environment, prefix: Self.environmentPrefix).properties)
         for property in properties {
             guard let eq = property.firstIndex(of: "="), eq != property.startIndex else {
-                throw ValidationError("-X \(property): expected key=value")
+                throw ValidationError("-X \(property.prefix { $0 != "=" }): expected key=value")
             }
             config[String(property[..<eq])] = String(property[property.index(after: eq)...])
         }
-        if let servers = bootstrapOverride ?? bootstrapServers ?? ProcessInfo.processInfo.environment["KAFKA_BOOTSTRAP_SERVERS"] {
+        if let servers = bootstrapOverride ?? bootstrapServers ?? environment["KAFKA_BOOTSTRAP_SERVERS"] {
             config["bootstrap.servers"] = servers
         }
-        return config
+        return try config.resolvingFileReferences()
     }
 }
 
@@ -91,6 +102,8 @@ extension OfferWorkerCommand {
         @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
         @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
         @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
+        @Flag(help: "Start even when output topics are missing, because the brokers create topics on first write.")
+        var allowAutoCreateTopics = false
         @Flag(help: "Start an embedded Kafka broker in this process (with the topics) instead of connecting to one.")
         var embedded = false
         @Option(help: "Partitions per topic of the embedded broker.") var partitions = 6
@@ -109,7 +122,7 @@ extension OfferWorkerCommand {
             let configuration = WorkerConfiguration(
                 kafka: try kafka.configuration(bootstrapOverride: bootstrap), groupId: groupId, topics: topics.names,
                 maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource,
-                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines))
+                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines), outputTopicsAutoCreated: allowAutoCreateTopics)
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
             try await WorkerRuntime.runUntilSignalled(services, logger: logger)

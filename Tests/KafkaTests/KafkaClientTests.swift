@@ -85,3 +85,4 @@ struct KafkaClientTests {
         #expect(counts["missing"] == nil)
     }
 }
+

@@ -54,14 +54,20 @@ struct BadInputTests {
                            value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-1", minute: 1, event: "a2"))),
             ProducerRecord(topic: harness.topics.offerAccepted, key: Array("good-1".utf8),
                            value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-1", minute: 1, event: "a3"))),
+            // good-3's shopper quotes good-1's presentation under good-3's own key and body.
+            ProducerRecord(topic: harness.topics.offerAccepted, key: Array("good-3".utf8),
+                           value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-3", minute: 1, event: "a4"))),
         ]
         let acceptanceReports = try await harness.send(records: acceptances)
 
         let reconciliation = try Reconciliation(
             inputs: try await harness.inputs(carts: records.count, acceptances: acceptances.count),
             offers: Fixtures.offers, limits: EventLimits(maxBytes: 4096, maxLines: 5))
-        // 12 dead carts + 1 dead acceptance; 3 good carts × 2 offers; 1 rejection, 1 mutation.
-        #expect(reconciliation.expected.count == 13 + 6 + 2)
+        // 12 dead carts + 1 dead acceptance; 3 good carts × 2 offers; 2 rejections, 1 mutation.
+        #expect(reconciliation.expected.count == 13 + 6 + 3)
+        let rejections = try await harness.read(OfferRejected.self, harness.topics.offerRejected, count: 2)
+        #expect(rejections.map(\.reason) == [.cartMismatch, .cartMismatch])
+        #expect(Set(rejections.map(\.cartId)) == ["good-2", "good-3"])
         try await reconciliation.check(kafka: harness.kafka)
 
         // And explicitly: every dead letter is the original record plus why and where from.

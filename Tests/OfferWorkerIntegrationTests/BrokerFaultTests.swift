@@ -52,12 +52,15 @@ struct BrokerFaultTests {
         // The harness's own producer would take the produce errors too: send through the
         // worker's consumer side only after they are armed, and let librdkafka retry ours.
         try await harness.send(Self.carts("retry", 30, minute: 1))
+        // Dead letters meet the same errors.
+        for index in 0..<5 { try await harness.sendRaw(topic: harness.topics.cartUpdated, key: "junk-\(index)", value: Array("not json \(index)".utf8)) }
 
-        let reconciliation = try Reconciliation(inputs: try await harness.inputs(carts: 34), offers: Fixtures.offers)
+        let reconciliation = try Reconciliation(inputs: try await harness.inputs(carts: 39), offers: Fixtures.offers)
+        #expect(reconciliation.expected.keys.filter { $0.topic == harness.topics.deadLetter }.count == 5)
         try await reconciliation.check(kafka: harness.kafka)
         // The worker is still running: a new cart is still answered.
         try await harness.send([Fixtures.cart("still-alive", minute: 2, lines: [Fixtures.phoneLine])])
-        try await Reconciliation(inputs: try await harness.inputs(carts: 35), offers: Fixtures.offers).check(kafka: harness.kafka)
+        try await Reconciliation(inputs: try await harness.inputs(carts: 40), offers: Fixtures.offers).check(kafka: harness.kafka)
         try await harness.stop()
     }
 

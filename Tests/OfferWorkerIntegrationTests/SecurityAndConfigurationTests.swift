@@ -1,0 +1,103 @@
+import Foundation
+import Kafka
+import OfferEngine
+import OfferWorker
+import Testing
+
+@Suite("Security settings and start-up validation", .serialized)
+struct SecurityAndConfigurationTests {
+    /// Runs the executable with extra environment variables until it exits (or `timeout`,
+    /// then SIGTERM); returns the exit status and everything it printed.
+    func runWorker(_ arguments: [String], environment extra: [String: String], timeout: Duration = .seconds(40)) async throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = CommandLine.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let collected = OutputCollector(output.fileHandleForReading)
+        try process.run()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        return (process.terminationStatus, collected.text())
+    }
+
+    @Test("SASL settings from a properties file, environment variables, flags and a secret file reach librdkafka; no secret is printed")
+    func secretsReachLibrdkafkaButNeverTheLog() async throws {
+        let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: 2)
+        let secretFile = try CommandLine.temporaryFile("S1-password-from-file\n")
+        let propertiesFile = try CommandLine.temporaryFile("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nssl.key.password=S2-from-properties\n")
+        let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { for file in [secretFile, propertiesFile, offersFile] { try? FileManager.default.removeItem(at: file) } }
+
+        let (status, output) = try await runWorker(
+            ["run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offersFile.path, "--log-level", "debug",
+             "--kafka-properties", propertiesFile.path, "-X", "sasl.password=@\(secretFile.path)"],
+            environment: ["OFFER_WORKER_KAFKA_SASL_USERNAME": "svc-offers", "OFFER_WORKER_KAFKA_SASL_PASSWORD": "S3-overridden-by-flag"])
+
+        // The embedded broker does not speak SASL: librdkafka tried PLAIN with our settings,
+        // and the worker gave up with an error instead of running unauthenticated.
+        #expect(status != 0)
+        #expect(output.contains("SASL") && output.contains("PLAIN"), "\(output.suffix(2000))")
+        #expect(output.contains("security.protocol=SASL_PLAINTEXT") && output.contains("sasl.username=svc-offers"))
+        #expect(output.contains("sasl.password=[redacted]") && output.contains("ssl.key.password=[redacted]"))
+        for secret in ["S1-password-from-file", "S2-from-properties", "S3-overridden-by-flag"] {
+            #expect(!output.contains(secret), "secret \(secret) was printed")
+        }
+    }
+
+    @Test("wrong configuration fails fast, saying what to fix")
+    func failsFast() throws {
+        let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offersFile) }
+        let start = ContinuousClock.now
+        let (unknownStatus, unknown) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
+                                                            "-X", "sasl.passwrd=hunter2"])
+        #expect(unknownStatus != 0)
+        #expect(unknown.contains("sasl.passwrd") && !unknown.contains("hunter2"), "\(unknown)")
+
+        let (numbersStatus, numbers) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
+                                                            "--max-offers-per-cart", "0", "--max-cart-lines", "0"])
+        #expect(numbersStatus != 0)
+        #expect(numbers.contains("--max-offers-per-cart must be at least 1 (got 0)") && numbers.contains("--max-cart-lines must be at least 1 (got 0)"), "\(numbers)")
+
+        let (typoStatus, typo) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path, "--max-batch-size", "lots"])
+        #expect(typoStatus != 0)
+        #expect(typo.contains("lots") && typo.contains("max-batch-size"), "\(typo)")
+        #expect(ContinuousClock.now - start < .seconds(10), "validation should not wait for the broker")
+    }
+
+    @Test("a missing output topic is refused at start-up unless auto-creation is allowed")
+    func missingOutputTopic() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        for topic in ["cart.updated", "offer.accepted", "offer.presented", "cart.mutation", "offer.rejected"] {
+            try cluster.createTopic(topic, partitions: 2)
+        }
+        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        let worker = OfferWorker(configuration: WorkerConfiguration(kafka: kafka), catalog: try OfferCatalog(offers: Fixtures.offers))
+        await #expect {
+            try await worker.run()
+        } throws: { error in
+            "\(error)".contains("offer-worker.dlq") && "\(error)".contains("--allow-auto-create-topics")
+        }
+    }
+}
+
+/// Collects a pipe's output as it arrives, so a long-running process never blocks on a full pipe.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        handle.readabilityHandler = { [weak self] handle in
+            let chunk = handle.availableData
+            guard let self, !chunk.isEmpty else { return }
+            self.lock.withLock { self.data.append(chunk) }
+        }
+    }
+
+    func text() -> String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+}
