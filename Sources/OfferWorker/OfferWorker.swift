@@ -62,7 +62,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
         logger.info("offer worker stopped: outputs flushed, offsets committed, group left")
     }
 
-    /// Fails fast when an input topic is missing or the inputs are not co-partitioned.
+    /// Fails fast when a topic is missing or the inputs are not co-partitioned.
     private func checkTopics() async throws {
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
         let counts = try await admin.partitionCounts()
@@ -71,13 +71,13 @@ public struct OfferWorker: Service, CustomStringConvertible {
         if !missing.isEmpty {
             throw ConfigurationError(problems: ["input topic(s) \(missing.joined(separator: ", ")) do not exist: create them (keyed by cartId, same partition count) or fix the topic names"])
         }
-        let missingOutputs = configuration.topics.outputs.filter { counts[$0] == nil }
-        if !missingOutputs.isEmpty && !configuration.outputTopicsAutoCreated {
-            throw ConfigurationError(problems: ["output topic(s) \(missingOutputs.joined(separator: ", ")) do not exist: create them, or pass --allow-auto-create-topics if your brokers create topics on first write"])
-        }
         let inputCounts = inputs.map { "\($0)=\(counts[$0]!)" }
         if Set(inputs.map { counts[$0]! }).count > 1 {
             throw ConfigurationError(problems: ["input topics must have the same partition count so a cart's events meet in one worker; found \(inputCounts.joined(separator: ", "))"])
+        }
+        let missingOutputs = configuration.topics.outputs.filter { counts[$0] == nil }
+        if !missingOutputs.isEmpty && !configuration.outputTopicsAutoCreated {
+            throw ConfigurationError(problems: ["output topic(s) \(missingOutputs.joined(separator: ", ")) do not exist: create them, or pass --allow-auto-create-topics if your brokers create topics on first write"])
         }
     }
 }
