@@ -60,6 +60,29 @@ public final class KafkaConsumer: Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
     }
 
+    /// The partition's low and high watermarks, asked of its leader: the first offset still
+    /// stored and the offset the next record will get.
+    public func watermarks(of partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (low: Int64, high: Int64) {
+        let result: Result<(Int64, Int64), KafkaError> = await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                var low: Int64 = 0, high: Int64 = 0
+                let err = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
+                continuation.resume(returning: err == RD_KAFKA_RESP_ERR_NO_ERROR ? .success((low, high)) : .failure(KafkaError(err, message: "watermarks of \(partition): \(KafkaError(err).message)")))
+            }
+        }
+        return try result.get()
+    }
+
+    /// The offset of the next record this consumer will fetch from `partition`, when known.
+    /// It can run ahead of the last record returned when offsets hold no record (compacted
+    /// away, or transaction markers).
+    public func position(of partition: TopicPartition) -> Int64? {
+        let list = NativePartitionList.make([(partition, nil)])
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_position(client.handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        return NativePartitionList.elements(list).first.flatMap { $0.offset >= 0 ? $0.offset : nil }
+    }
+
     /// Waits up to `timeout` for records, then returns what arrived (at most `maxRecords`),
     /// followed by any rebalance that happened meanwhile. Returns an empty array on timeout.
     public func poll(maxRecords: Int = 500, timeout: Duration = .milliseconds(100)) async throws(KafkaError) -> [ConsumerEvent] {

@@ -12,7 +12,7 @@ struct EventProcessor: Sendable {
     let metrics: WorkerMetrics
     let codec: EventCodec
 
-    func process(_ record: ConsumerRecord, store: inout CartSessionStore) -> [ProducerRecord] {
+    func process(_ record: ConsumerRecord, store: inout CartStateStore) -> [ProducerRecord] {
         do throws(EventDecodingError) {
             switch record.topic {
             case topics.cartUpdated:
@@ -30,23 +30,38 @@ struct EventProcessor: Sendable {
         }
     }
 
-    private func cartUpdated(_ record: ConsumerRecord, store: inout CartSessionStore) throws(EventDecodingError) -> [ProducerRecord] {
+    private func cartUpdated(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let cart = try codec.decodeValidated(CartUpdated.self, from: try value(of: record))
         guard record.keyString == cart.cartId else {
             // State is partitioned by key: a cart under the wrong key would split its state.
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
         }
-        let presented = store.withSession(cartId: cart.cartId, partition: record.partition) { session in
-            engine.cartUpdated(cart, session: &session)
+        let presented = store.update(cartId: cart.cartId, partition: record.partition, at: cart.occurredAt) { stored in
+            // A redelivered or repeated event changes nothing.
+            if stored?.recentCartEvents.contains(cart.eventId) == true { return [OfferPresented]() }
+            var session = stored?.session
+            let presented = engine.cartUpdated(cart, session: &session)
+            if let session, session != stored?.session {
+                stored = StoredCart(
+                    session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt),
+                    recentCartEvents: (stored?.recentCartEvents ?? []).suffix(StoredCart.recentCartEventLimit - 1) + [cart.eventId])
+            }
+            return presented
         }
         metrics.presented.increment(by: presented.count)
         return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, codec: codec) }
     }
 
-    private func offerAccepted(_ record: ConsumerRecord, store: inout CartSessionStore) throws(EventDecodingError) -> [ProducerRecord] {
+    private func offerAccepted(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let acceptance = try codec.decodeValidated(OfferAccepted.self, from: try value(of: record))
-        let outcome = store.withSession(cartId: acceptance.cartId, partition: record.partition) { session in
-            engine.offerAccepted(acceptance, key: record.keyString, session: &session)
+        let outcome = store.update(cartId: acceptance.cartId, partition: record.partition, at: acceptance.occurredAt) { stored in
+            var session = stored?.session
+            let outcome = engine.offerAccepted(acceptance, key: record.keyString, session: &session)
+            if let session, session != stored?.session, let previous = stored {
+                stored = StoredCart(session: session, lastActivity: max(previous.lastActivity, acceptance.occurredAt),
+                                    recentCartEvents: previous.recentCartEvents)
+            }
+            return outcome
         }
         switch outcome {
         case .mutation(let mutation):

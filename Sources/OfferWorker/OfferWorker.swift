@@ -38,15 +38,20 @@ public struct OfferWorker: Service, CustomStringConvertible {
         try await checkTopics()
 
         let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        let restorer = try KafkaPartitionReader(configuration: configuration.kafka, logger: logger)
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka.merging(["group.id": configuration.groupId]), logger: logger)
         try consumer.subscribe(to: configuration.topics.inputs)
         logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)"])
 
+        let settings = OfferEngineSettings(
+            maxOffersPerCart: configuration.maxOffersPerCart,
+            presentationRetentionSeconds: configuration.presentationRetentionSeconds)
         var loop = ProcessingLoop(
-            consumer: consumer, producer: producer, logger: logger,
+            consumer: consumer, producer: producer, restorer: restorer, logger: logger,
+            topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds,
             processor: EventProcessor(
-                engine: OfferEngine(catalog: catalog, settings: OfferEngineSettings(maxOffersPerCart: configuration.maxOffersPerCart)),
+                engine: OfferEngine(catalog: catalog, settings: settings),
                 topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
                 codec: EventCodec(limits: configuration.limits)))
         do {
@@ -55,11 +60,27 @@ public struct OfferWorker: Service, CustomStringConvertible {
             logger.error("offer worker stopping on error; uncommitted input will be processed again on restart", metadata: ["error": "\(error)"])
             producer.close(timeout: .seconds(5))
             await consumer.close()
+            await restorer.close()
             throw error
         }
         producer.close()
         await consumer.close()
-        logger.info("offer worker stopped: outputs flushed, offsets committed, group left")
+        await restorer.close()
+        logger.info("offer worker stopped: outputs flushed, offsets committed, group left", metadata: ["carts": "\(loop.store.cartCount)"])
+    }
+
+    /// The changelog must be partitioned like the inputs, since partition N's state is
+    /// written to its partition N; it is created, compacted, when missing.
+    private func ensureChangelog(admin: KafkaAdmin, counts: [String: Int], partitions: Int) async throws {
+        let changelog = configuration.topics.changelog
+        if let count = counts[changelog] {
+            guard count == partitions else {
+                throw ConfigurationError(problems: ["the state topic \(changelog) has \(count) partitions but the inputs have \(partitions): it must match (recreate it, or choose another --state-topic)"])
+            }
+            return
+        }
+        logger.info("creating the state topic", metadata: ["topic": "\(changelog)", "partitions": "\(partitions)"])
+        try await admin.createTopics([NewTopic(name: changelog, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])])
     }
 
     /// Fails fast when a topic is missing or the inputs are not co-partitioned.
@@ -79,16 +100,25 @@ public struct OfferWorker: Service, CustomStringConvertible {
         if !missingOutputs.isEmpty && !configuration.outputTopicsAutoCreated {
             throw ConfigurationError(problems: ["output topic(s) \(missingOutputs.joined(separator: ", ")) do not exist: create them, or pass --allow-auto-create-topics if your brokers create topics on first write"])
         }
+        try await ensureChangelog(admin: admin, counts: counts, partitions: counts[inputs[0]]!)
     }
 }
 
-/// The poll → process → produce → commit cycle.
+/// The poll → process → produce → changelog → commit cycle.
+///
+/// The order makes every crash safe: outputs are acknowledged before the changelog records
+/// the state that produced them, and both before the input offsets are committed. A crash
+/// before the changelog write re-processes from the old state into the same outputs (same
+/// ids); a crash after it finds the inputs already applied and emits nothing new.
 struct ProcessingLoop {
     let consumer: KafkaConsumer
     let producer: KafkaProducer
+    let restorer: KafkaPartitionReader
     let logger: Logger
+    let topics: TopicNames
+    let cartIdleSeconds: Int
     let processor: EventProcessor
-    var store = CartSessionStore()
+    var store = CartStateStore()
 
     mutating func run(maxBatchSize: Int) async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -97,14 +127,45 @@ struct ProcessingLoop {
                 case .records(let records):
                     try await process(records)
                 case .partitionsAssigned(let partitions):
-                    logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
+                    logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
+                    for partition in Set(partitions.map(\.partition)).subtracting(store.ownedPartitions).sorted() {
+                        try await restore(partition)
+                    }
                 case .partitionsRevoked(let partitions, let lost):
-                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions)", "lost": "\(lost)"])
+                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
                     store.removePartitions(Set(partitions.map(\.partition)))
                     processor.metrics.cartSessions.record(store.cartCount)
                 }
             }
         }
+    }
+
+    /// Rebuilds a partition's cart state from its changelog before any of its events is
+    /// processed.
+    private mutating func restore(_ partition: Int32) async throws {
+        let start = ContinuousClock.now
+        var carts: [String: StoredCart] = [:]
+        var unreadable = 0
+        let source = TopicPartition(topic: topics.changelog, partition: partition)
+        let records = try await restorer.readToEnd(source) { record in
+            guard let cartId = record.keyString else { return }
+            guard let value = record.value, !value.isEmpty else {
+                carts.removeValue(forKey: cartId)
+                return
+            }
+            do {
+                carts[cartId] = try processor.codec.decode(StoredCart.self, from: value)
+            } catch {
+                unreadable += 1
+                logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])
+            }
+        }
+        store.restore(partition: partition, carts: carts)
+        processor.metrics.cartSessions.record(store.cartCount)
+        logger.info("partition state restored", metadata: [
+            "partition": "\(partition)", "carts": "\(carts.count)", "changelogRecords": "\(records)",
+            "unreadable": "\(unreadable)", "took": "\(ContinuousClock.now - start)",
+        ])
     }
 
     private mutating func process(_ records: [ConsumerRecord]) async throws {
@@ -116,9 +177,19 @@ struct ProcessingLoop {
             nextOffsets[record.topicPartition] = record.offset + 1
         }
         try await deliver(outputs)
+
+        var evicted = 0
+        for partition in Set(records.map(\.partition)) {
+            evicted += store.evictIdleCarts(partition: partition, idleSeconds: cartIdleSeconds)
+        }
+        try await deliver(store.takeChangelog(topic: topics.changelog, codec: processor.codec))
         try await commit(nextOffsets)
         processor.metrics.cartSessions.record(store.cartCount)
         processor.metrics.batchDuration.record(duration: start.duration(to: .now))
+        if evicted > 0 {
+            processor.metrics.evictedCarts.increment(by: evicted)
+            logger.info("idle carts forgotten", metadata: ["evicted": "\(evicted)", "carts": "\(store.cartCount)"])
+        }
     }
 
     /// Produces `records` and waits for every acknowledgement, retrying what failed with a
@@ -148,8 +219,10 @@ struct ProcessingLoop {
         }
     }
 
-    /// Commits offsets, retrying retriable errors. Offsets of partitions lost in a rebalance
-    /// are left to their new owner, which processes them again with the same output ids.
+    /// Commits offsets, retrying retriable errors for as long as it takes (a broker outage
+    /// must not stop the worker); a non-retriable error stops it uncommitted. Offsets of
+    /// partitions lost in a rebalance are left to their new owner, which finds the inputs
+    /// already applied in the changelog it restores.
     private func commit(_ offsets: [TopicPartition: Int64]) async throws {
         var attempt = 0
         while true {
@@ -161,9 +234,9 @@ struct ProcessingLoop {
                     return
                 }
                 attempt += 1
-                guard error.isRetriable, attempt < 10 else { throw WorkerError.commitFailed(error) }
+                guard error.isRetriable, !(Task.isShuttingDownGracefully && attempt > 5) else { throw WorkerError.commitFailed(error) }
                 logger.warning("retrying offset commit", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try? await Task.sleep(for: .milliseconds(min(100 << attempt, 5_000)))
+                try? await Task.sleep(for: .milliseconds(min(100 << min(attempt, 6), 5_000)))
             }
         }
     }

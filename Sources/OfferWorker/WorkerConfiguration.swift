@@ -15,6 +15,9 @@ public struct TopicNames: Sendable, Hashable {
     public var offerRejected = "offer.rejected"
     /// Output: input events that cannot be used, unchanged, with the reason in headers.
     public var deadLetter = "offer-worker.dlq"
+    /// The worker's own compacted changelog of cart state (key cartId), partitioned like the
+    /// inputs; it lets a partition's state follow the partition from pod to pod.
+    public var changelog = "offer-worker.cart-state"
 
     public init() {}
 
@@ -24,7 +27,8 @@ public struct TopicNames: Sendable, Hashable {
     /// The topics the worker produces to.
     public var outputs: [String] { [offerPresented, cartMutation, offerRejected, deadLetter] }
 
-    public var all: [String] { inputs + outputs }
+    /// Every topic the worker uses.
+    public var all: [String] { inputs + outputs + [changelog] }
 }
 
 /// Everything the worker needs to run, validated before it connects to anything.
@@ -43,6 +47,10 @@ public struct WorkerConfiguration: Sendable {
     public var eventSource: String
     /// Input events over these limits go to the dead-letter topic.
     public var limits: EventLimits
+    /// Carts with no event for this long (in event time) are forgotten.
+    public var cartIdleSeconds: Int
+    /// How long a presentation is remembered after it expires.
+    public var presentationRetentionSeconds: Int
     /// Whether missing output topics are left to the brokers to create on first write;
     /// otherwise the worker refuses to start without them.
     public var outputTopicsAutoCreated: Bool
@@ -55,6 +63,8 @@ public struct WorkerConfiguration: Sendable {
         maxBatchSize: Int = 500,
         eventSource: String = "/offer-worker",
         limits: EventLimits = EventLimits(),
+        cartIdleSeconds: Int = 86_400,
+        presentationRetentionSeconds: Int = 3600,
         outputTopicsAutoCreated: Bool = false
     ) {
         self.kafka = kafka
@@ -64,6 +74,8 @@ public struct WorkerConfiguration: Sendable {
         self.maxBatchSize = maxBatchSize
         self.eventSource = eventSource
         self.limits = limits
+        self.cartIdleSeconds = cartIdleSeconds
+        self.presentationRetentionSeconds = presentationRetentionSeconds
         self.outputTopicsAutoCreated = outputTopicsAutoCreated
     }
 
@@ -84,6 +96,10 @@ public struct WorkerConfiguration: Sendable {
         }
         if limits.maxBytes < 1024 { problems.append("--max-event-bytes must be at least 1024 (got \(limits.maxBytes))") }
         if limits.maxLines < 1 { problems.append("--max-cart-lines must be at least 1 (got \(limits.maxLines))") }
+        if cartIdleSeconds < 1 { problems.append("--cart-idle-seconds must be at least 1 (got \(cartIdleSeconds))") }
+        if presentationRetentionSeconds < 0 {
+            problems.append("--presentation-retention-seconds must not be negative (got \(presentationRetentionSeconds))")
+        }
         if eventSource.isEmpty { problems.append("--event-source must not be empty") }
         return problems
     }

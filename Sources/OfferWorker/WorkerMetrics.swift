@@ -13,5 +13,6 @@ struct WorkerMetrics: Sendable {
     let deadLetters = Counter(label: "offer_worker_dead_letters_total")
     let deliveryRetries = Counter(label: "offer_worker_delivery_retries_total")
     let cartSessions = Gauge(label: "offer_worker_cart_sessions")
+    let evictedCarts = Counter(label: "offer_worker_idle_carts_evicted_total")
     let batchDuration = Metrics.Timer(label: "offer_worker_batch_duration_seconds")
 }

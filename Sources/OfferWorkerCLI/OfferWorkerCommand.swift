@@ -57,6 +57,7 @@ struct TopicOptions: ParsableArguments {
     @Option(help: "Output topic of cart mutations.") var cartMutationTopic = TopicNames().cartMutation
     @Option(help: "Output topic of rejected acceptances.") var offerRejectedTopic = TopicNames().offerRejected
     @Option(help: "Dead-letter topic for input events that cannot be used.") var deadLetterTopic = TopicNames().deadLetter
+    @Option(help: "Compacted changelog topic of the worker's cart state (created when missing).") var stateTopic = TopicNames().changelog
 
     var names: TopicNames {
         var names = TopicNames()
@@ -66,6 +67,7 @@ struct TopicOptions: ParsableArguments {
         names.cartMutation = cartMutationTopic
         names.offerRejected = offerRejectedTopic
         names.deadLetter = deadLetterTopic
+        names.changelog = stateTopic
         return names
     }
 }
@@ -102,6 +104,9 @@ extension OfferWorkerCommand {
         @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
         @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
         @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
+        @Option(help: "Carts with no event for this many seconds (event time) are forgotten.") var cartIdleSeconds = 86_400
+        @Option(help: "Seconds a presentation is remembered after it expires (late acceptances are answered 'expired').")
+        var presentationRetentionSeconds = 3600
         @Flag(help: "Start even when output topics are missing, because the brokers create topics on first write.")
         var allowAutoCreateTopics = false
         @Flag(help: "Start an embedded Kafka broker in this process (with the topics) instead of connecting to one.")
@@ -122,7 +127,8 @@ extension OfferWorkerCommand {
             let configuration = WorkerConfiguration(
                 kafka: try kafka.configuration(bootstrapOverride: bootstrap), groupId: groupId, topics: topics.names,
                 maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource,
-                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines), outputTopicsAutoCreated: allowAutoCreateTopics)
+                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines), cartIdleSeconds: cartIdleSeconds, presentationRetentionSeconds: presentationRetentionSeconds,
+                outputTopicsAutoCreated: allowAutoCreateTopics)
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
             try await WorkerRuntime.runUntilSignalled(services, logger: logger)

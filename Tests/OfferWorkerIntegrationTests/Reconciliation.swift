@@ -29,7 +29,7 @@ struct Reconciliation {
         let processor = EventProcessor(
             engine: OfferEngine(catalog: try OfferCatalog(offers: offers)), topics: topics, eventSource: "/offer-worker",
             metrics: WorkerMetrics(), codec: EventCodec(limits: limits))
-        var store = CartSessionStore()
+        var store = CartStateStore()
         var expected: [OutputID: Output] = [:]
         for input in inputs {
             for output in processor.process(input, store: &store) {
