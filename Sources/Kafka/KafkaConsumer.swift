@@ -73,16 +73,6 @@ public final class KafkaConsumer: Sendable {
         return try result.get()
     }
 
-    /// The offset of the next record this consumer will fetch from `partition`, when known.
-    /// It can run ahead of the last record returned when offsets hold no record (compacted
-    /// away, or transaction markers).
-    public func position(of partition: TopicPartition) -> Int64? {
-        let list = NativePartitionList.make([(partition, nil)])
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        guard rd_kafka_position(client.handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        return NativePartitionList.elements(list).first.flatMap { $0.offset >= 0 ? $0.offset : nil }
-    }
-
     /// Waits up to `timeout` for records, then returns what arrived (at most `maxRecords`),
     /// followed by any rebalance that happened meanwhile. Returns an empty array on timeout.
     public func poll(maxRecords: Int = 500, timeout: Duration = .milliseconds(100)) async throws(KafkaError) -> [ConsumerEvent] {
@@ -179,34 +169,50 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Runs on `queue`. Blocks at most `timeout` for the first record, then takes what is
-    /// already buffered; stops early at a rebalance.
+    /// already buffered; stops early at a rebalance. Events are in the order they happened:
+    /// a rebalance that ran during a poll call comes before the record that call returned
+    /// (which may be from a partition just assigned).
     private func pollNow(maxRecords: Int, timeout: Duration) -> Result<[ConsumerEvent], KafkaError> {
         guard !closed else { return .success([]) }
+        var events: [ConsumerEvent] = []
         var records: [ConsumerRecord] = []
         records.reserveCapacity(min(maxRecords, 1024))
+
+        /// Moves rebalances recorded by the callback into `events`, after the records read
+        /// before them; records of partitions just revoked are dropped (their next owner reads
+        /// them again from the committed offset).
+        func takeRebalances() -> Bool {
+            let rebalances = client.context.rebalance.drain()
+            guard !rebalances.isEmpty else { return false }
+            let revoked = Set(rebalances.flatMap { event -> [TopicPartition] in
+                if case .partitionsRevoked(let partitions, _) = event { return partitions }
+                return []
+            })
+            records.removeAll { revoked.contains($0.topicPartition) }
+            if !records.isEmpty { events.append(.records(records)) }
+            records = []
+            events.append(contentsOf: rebalances)
+            return true
+        }
+
         var wait = Int32(timeout.milliseconds)
         while records.count < maxRecords {
-            guard let message = rd_kafka_consumer_poll(client.handle, wait) else { break }
-            defer { rd_kafka_message_destroy(message) }
+            let message = rd_kafka_consumer_poll(client.handle, wait)
+            defer { if let message { rd_kafka_message_destroy(message) } }
+            let rebalanced = takeRebalances()
+            guard let message else { break }
             wait = 0
             if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 let error = KafkaError(message.pointee.err, message: Self.payloadString(message.pointee))
                 if let fatal = client.fatalError { return .failure(fatal) }
                 logger.warning("consumer error", metadata: ["error": "\(error)"])
-                continue
+            } else {
+                records.append(Self.record(from: message))
             }
-            records.append(Self.record(from: message))
-            if client.context.rebalance.hasPending { break }
+            if rebalanced { break }
         }
-        var events: [ConsumerEvent] = []
-        let rebalances = client.context.rebalance.drain()
-        let revoked = Set(rebalances.flatMap { event -> [TopicPartition] in
-            if case .partitionsRevoked(let partitions, _) = event { return partitions }
-            return []
-        })
-        records.removeAll { revoked.contains($0.topicPartition) }
+        _ = takeRebalances()
         if !records.isEmpty { events.append(.records(records)) }
-        events.append(contentsOf: rebalances)
         return .success(events)
     }
 

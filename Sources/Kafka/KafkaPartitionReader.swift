@@ -14,6 +14,9 @@ public final class KafkaPartitionReader: Sendable {
 
     /// Calls `body` with every record of `partition` from its first stored offset up to its
     /// high watermark as of now, in offset order. Returns the number of records read.
+    ///
+    /// The partition must end with a record (not a transaction marker): true of a
+    /// non-transactional topic, compacted or not, since compaction keeps the newest records.
     @discardableResult
     public func readToEnd(_ partition: TopicPartition, timeout: Duration = .seconds(60), _ body: (ConsumerRecord) throws -> Void) async throws -> Int {
         let (low, high) = try await consumer.watermarks(of: partition)
@@ -27,17 +30,13 @@ public final class KafkaPartitionReader: Sendable {
             guard ContinuousClock.now < deadline else {
                 throw KafkaError.timedOut("reading \(partition) up to offset \(high) took longer than \(timeout); reached \(next)")
             }
-            var polled = false
             for case .records(let records) in try await consumer.poll(maxRecords: 2000, timeout: .milliseconds(100)) {
                 for record in records where record.topicPartition == partition && record.offset >= next && record.offset < high {
                     try body(record)
                     next = record.offset + 1
                     count += 1
-                    polled = true
                 }
             }
-            // The last offsets may hold no record (transaction markers, compaction).
-            if !polled, let position = consumer.position(of: partition), position >= high { break }
         }
         return count
     }

@@ -119,20 +119,29 @@ struct ProcessingLoop {
     let cartIdleSeconds: Int
     let processor: EventProcessor
     var store = CartStateStore()
+    /// The input partitions this worker owns; only their records are processed, and only
+    /// after their state is restored.
+    var assigned = Set<TopicPartition>()
 
     mutating func run(maxBatchSize: Int) async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             for event in try await consumer.poll(maxRecords: maxBatchSize, timeout: .milliseconds(100)) {
                 switch event {
                 case .records(let records):
-                    try await process(records)
+                    let owned = records.filter { assigned.contains($0.topicPartition) }
+                    if owned.count < records.count {
+                        logger.warning("records of partitions not owned skipped", metadata: ["count": "\(records.count - owned.count)"])
+                    }
+                    try await process(owned)
                 case .partitionsAssigned(let partitions):
                     logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
                     for partition in Set(partitions.map(\.partition)).subtracting(store.ownedPartitions).sorted() {
                         try await restore(partition)
                     }
+                    assigned.formUnion(partitions)
                 case .partitionsRevoked(let partitions, let lost):
                     logger.info("partitions revoked", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
+                    assigned.subtract(partitions)
                     store.removePartitions(Set(partitions.map(\.partition)))
                     processor.metrics.cartSessions.record(store.cartCount)
                 }
@@ -169,6 +178,7 @@ struct ProcessingLoop {
     }
 
     private mutating func process(_ records: [ConsumerRecord]) async throws {
+        guard !records.isEmpty else { return }
         let start = ContinuousClock.now
         var outputs: [ProducerRecord] = []
         var nextOffsets: [TopicPartition: Int64] = [:]

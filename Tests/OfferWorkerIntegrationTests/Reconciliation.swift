@@ -91,7 +91,18 @@ struct Reconciliation {
     }
 }
 
-extension WorkerHarness {
+/// What the reconciliation helpers need to know of a test's Kafka set-up.
+protocol KafkaTestEnvironment {
+    var kafka: KafkaConfiguration { get }
+    var topics: TopicNames { get }
+    var groupId: String { get }
+}
+
+extension WorkerHarness: KafkaTestEnvironment {
+    var groupId: String { configuration.groupId }
+}
+
+extension KafkaTestEnvironment {
     /// The input records as the worker sees them: read back from the input topics, carts
     /// before acceptances (tests send acceptances only after the carts' presentations
     /// arrived), each partition in offset order.
@@ -105,7 +116,7 @@ extension WorkerHarness {
 
     /// The group's committed offsets for the partitions `inputs` came from.
     func committed(_ inputs: [ConsumerRecord]) async throws -> [TopicPartition: Int64] {
-        let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": configuration.groupId]))
+        let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": groupId]))
         let committed = try await inspector.committed(Array(Set(inputs.map(\.topicPartition))))
         await inspector.close()
         return committed
@@ -116,7 +127,7 @@ extension WorkerHarness {
     func waitUntilCommitted(_ inputs: [ConsumerRecord], timeout: Duration = .seconds(60)) async throws {
         var ends: [TopicPartition: Int64] = [:]
         for input in inputs { ends[input.topicPartition] = max(ends[input.topicPartition] ?? 0, input.offset + 1) }
-        let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": configuration.groupId]))
+        let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": groupId]))
         let deadline = ContinuousClock.now + timeout
         var committed: [TopicPartition: Int64] = [:]
         while ContinuousClock.now < deadline {

@@ -1,0 +1,232 @@
+import Foundation
+import Kafka
+import OfferEngine
+import OfferWorker
+import Testing
+
+/// Several worker processes in one consumer group on the embedded broker, as operators run
+/// them. Every test checks content: for every input, the output the single-worker oracle
+/// gives, each exactly once after dropping duplicates by id.
+@Suite("Scaling: state follows its partition across rebalances, crashes and restarts", .serialized)
+struct ScalingTests {
+    @Test("scale out: two workers join mid-stream; each partition ends with exactly one owner, every output is right")
+    func scaleOut() async throws {
+        let group = try await WorkerGroup(partitions: 6)
+        let first = try group.startWorker()
+        try await group.send(carts: ScalingTests.carts("early", 60, minute: 0))
+        try await group.waitUntilCommitted(try await group.inputs(carts: 60))
+
+        let second = try group.startWorker(), third = try group.startWorker()
+        try await group.send(carts: ScalingTests.carts("during", 60, minute: 1))
+        try await Task.sleep(for: .seconds(2))
+        try await group.send(carts: ScalingTests.carts("late", 60, minute: 2))
+        let carts = try await group.inputs(carts: 180)
+        try await group.waitUntilCommitted(carts)
+
+        // Acceptances of presentations made before the others joined: their state moved.
+        let acceptances = try await group.acceptUpsells(ofCartsWithPrefix: "early", minute: 5)
+        let inputs = try await group.inputs(carts: 180, acceptances: acceptances)
+        try await group.waitUntilCommitted(inputs)
+        let reconciliation = try Reconciliation(inputs: inputs, offers: Fixtures.offers)
+        #expect(reconciliation.expected.keys.filter { $0.topic == "cart.mutation" }.count == acceptances)
+        try await reconciliation.check(kafka: group.kafka)
+
+        let owned = [first, second, third].map { $0.ownedPartitions(of: "cart.updated") }
+        #expect(owned.allSatisfy { !$0.isEmpty }, "every worker should own partitions: \(owned)")
+        #expect(owned.reduce(0) { $0 + $1.count } == 6 && owned.reduce(Set<Int32>()) { $0.union($1) } == Set(0..<6),
+                "each partition exactly once: \(owned)")
+        for worker in [first, second, third] { #expect(try await worker.stop() == 0) }
+    }
+
+    @Test("crash: kill -9 a worker; the other takes its partitions, restores their state and honours earlier presentations")
+    func crash() async throws {
+        let group = try await WorkerGroup(partitions: 4)
+        let doomed = try group.startWorker(), survivor = try group.startWorker()
+        try await group.send(carts: ScalingTests.carts("c", 40, minute: 0))
+        try await group.waitUntilCommitted(try await group.inputs(carts: 40))
+        let doomedPartitions = doomed.ownedPartitions(of: "cart.updated")
+        #expect(!doomedPartitions.isEmpty, "both workers should own partitions before the crash")
+
+        doomed.kill()
+        let acceptances = try await group.acceptUpsells(ofCartsWithPrefix: "c", minute: 5)
+        let inputs = try await group.inputs(carts: 40, acceptances: acceptances)
+        try await group.waitUntilCommitted(inputs)
+        let reconciliation = try Reconciliation(inputs: inputs, offers: Fixtures.offers)
+        #expect(reconciliation.expected.keys.filter { $0.topic == "cart.mutation" }.count == acceptances)
+        try await reconciliation.check(kafka: group.kafka)
+        #expect(survivor.ownedPartitions(of: "cart.updated") == Set(0..<4))
+        #expect(survivor.log.contains("partition state restored"))
+        #expect(try await survivor.stop() == 0)
+    }
+
+    @Test("restart: stop every worker, start one; it resumes from committed offsets and restored state, losing no acceptance")
+    func restart() async throws {
+        let group = try await WorkerGroup(partitions: 4)
+        let workers = [try group.startWorker(), try group.startWorker()]
+        try await group.send(carts: ScalingTests.carts("r", 30, minute: 0))
+        try await group.waitUntilCommitted(try await group.inputs(carts: 30))
+        for worker in workers { #expect(try await worker.stop() == 0) }
+
+        let acceptances = try await group.acceptUpsells(ofCartsWithPrefix: "r", minute: 5)
+        let restarted = try group.startWorker()
+        let inputs = try await group.inputs(carts: 30, acceptances: acceptances)
+        try await group.waitUntilCommitted(inputs)
+        let duplicates = try await Reconciliation(inputs: inputs, offers: Fixtures.offers).check(kafka: group.kafka)
+        #expect(duplicates == 0, "a clean stop commits everything: nothing should be processed twice")
+        #expect(try await restarted.stop() == 0)
+    }
+
+    @Test("bounded state: carts idle past --cart-idle-seconds are forgotten, with tombstones, and state returns near zero")
+    func boundedState() async throws {
+        let group = try await WorkerGroup(partitions: 4)
+        let worker = try group.startWorker(["--cart-idle-seconds", "600"])
+        // 400 carts over half an hour of event time, then, two hours later, 40 more.
+        let carts = (0..<400).map { Fixtures.cart("b-\($0)", minute: $0 % 30, lines: [Fixtures.phoneLine]) }
+        try await group.send(carts: carts)
+        try await group.waitUntilCommitted(try await group.inputs(carts: 400))
+        let later = (0..<40).map { index in
+            Fixtures.cart("tick-\(index)", lines: [Fixtures.cableLine])
+        }.map { cart -> CartUpdated in
+            var cart = cart
+            cart.occurredAt = cart.occurredAt.adding(seconds: 2 * 3600)
+            return cart
+        }
+        try await group.send(carts: later)
+        let inputs = try await group.inputs(carts: 440)
+        try await group.waitUntilCommitted(inputs)
+        try await Reconciliation(inputs: inputs, offers: Fixtures.offers).check(kafka: group.kafka)
+
+        #expect(try await worker.stop() == 0)
+        let held = try #require(worker.lastValue(of: "carts", inLinesContaining: "offer worker stopped"))
+        #expect(held <= 40, "state should hold only the recent carts, holds \(held)")
+        // The changelog says so too: every early cart has a tombstone as its last record.
+        let reader = try await KafkaTopicReader(configuration: group.kafka, topics: [group.topics.changelog])
+        let changelog = try await reader.drain(for: .seconds(2))[group.topics.changelog] ?? []
+        await reader.close()
+        var latest: [String: ConsumerRecord] = [:]
+        for record in changelog { latest[record.keyString ?? ""] = record }
+        let deleted = latest.values.filter { $0.value == nil || $0.value!.isEmpty }.count
+        #expect(deleted == 400, "tombstones for the 400 idle carts, found \(deleted)")
+    }
+
+    static func carts(_ prefix: String, _ count: Int, minute: Int) -> [CartUpdated] {
+        (0..<count).map { Fixtures.cart("\(prefix)-\($0)", minute: minute, lines: [Fixtures.phoneLine, Fixtures.cableLine]) }
+    }
+}
+
+/// An embedded cluster with the worker's topics and worker processes joining one group.
+final class WorkerGroup: KafkaTestEnvironment, Sendable {
+    let cluster: EmbeddedKafkaCluster
+    let kafka: KafkaConfiguration
+    let topics = TopicNames()
+    let groupId = "scaling-\(UUID().uuidString.prefix(8))"
+    let producer: KafkaProducer
+    let offersFile: URL
+
+    init(partitions: Int) async throws {
+        cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: partitions)
+        kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        producer = try KafkaProducer(configuration: kafka)
+        offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+    }
+
+    deinit { try? FileManager.default.removeItem(at: offersFile) }
+
+    /// Starts `offer-worker run` in the group (short session timeout, so a killed member is
+    /// replaced within seconds).
+    func startWorker(_ extraArguments: [String] = []) throws -> WorkerProcess {
+        try WorkerProcess(arguments: [
+            "run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offersFile.path, "--group-id", groupId,
+            "--log-level", "info", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000",
+        ] + extraArguments)
+    }
+
+    func send(carts: [CartUpdated]) async throws {
+        try await producer.sendAll(carts.map {
+            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: Fixtures.codec.encode($0))
+        })
+    }
+
+    /// Accepts the upsell presented to each cart whose id starts with `prefix`; returns how many.
+    func acceptUpsells(ofCartsWithPrefix prefix: String, minute: Int) async throws -> Int {
+        let reader = try await KafkaTopicReader(configuration: kafka, topics: [topics.offerPresented])
+        let presented = try await reader.drain(for: .seconds(1))[topics.offerPresented, default: []]
+            .map { try Fixtures.codec.decode(OfferPresented.self, from: $0.value ?? []) }
+        await reader.close()
+        var seen = Set<String>()
+        let upsells = presented.filter { $0.offerKind == .upsell && $0.cartId.hasPrefix(prefix + "-") && seen.insert($0.presentationId).inserted }
+            .sorted { $0.cartId < $1.cartId }
+        try await producer.sendAll(upsells.map {
+            let acceptance = Fixtures.accept($0.presentationId, cart: $0.cartId, minute: minute, event: "accept-\($0.presentationId)")
+            return ProducerRecord(topic: topics.offerAccepted, key: Array($0.cartId.utf8), value: Fixtures.codec.encode(acceptance))
+        })
+        return upsells.count
+    }
+}
+
+/// A running `offer-worker` process and what it logged.
+final class WorkerProcess: Sendable {
+    private let process: Process
+    private let output: OutputCollector
+
+    init(arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = CommandLine.executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        output = OutputCollector(pipe.fileHandleForReading)
+        try process.run()
+        self.process = process
+    }
+
+    var log: String { output.text() }
+
+    /// SIGTERM, then waits; returns the exit status.
+    func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { self.kill(); return -1 }
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: a crash, with no chance to commit, flush or leave the group.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// The partitions of `topic` this worker owns according to its log (assignments minus
+    /// revocations, in order).
+    func ownedPartitions(of topic: String) -> Set<Int32> {
+        var owned = Set<Int32>()
+        for line in log.split(separator: "\n") {
+            let assigned = line.contains("partitions assigned"), revoked = line.contains("partitions revoked")
+            guard assigned || revoked else { continue }
+            let numbers = Self.partitions(of: topic, in: String(line))
+            if assigned { owned.formUnion(numbers) } else { owned.subtract(numbers) }
+        }
+        return owned
+    }
+
+    /// The last integer logged as `name=N` on a line containing `marker`.
+    func lastValue(of name: String, inLinesContaining marker: String) -> Int? {
+        for line in log.split(separator: "\n").reversed() where line.contains(marker) {
+            guard let range = line.range(of: "\(name)=") else { continue }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        return nil
+    }
+
+    private static func partitions(of topic: String, in line: String) -> [Int32] {
+        var result: [Int32] = []
+        var rest = Substring(line)
+        while let range = rest.range(of: "\(topic)[") {
+            rest = rest[range.upperBound...]
+            if let number = Int32(rest.prefix { $0.isNumber }) { result.append(number) }
+        }
+        return result
+    }
+}
