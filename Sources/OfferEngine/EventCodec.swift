@@ -160,6 +160,13 @@ extension OfferAccepted: ValidatedEvent {
     }
 }
 
+extension OfferDeclined: ValidatedEvent {
+    public func problems(limits: EventLimits) -> [String] {
+        requireSupported(schemaVersion) + requireIdentifier(eventId, "eventId") + requireIdentifier(cartId, "cartId")
+            + requireIdentifier(presentationId, "presentationId")
+    }
+}
+
 /// The input schema version this worker reads.
 public let supportedSchemaVersion = 1
 

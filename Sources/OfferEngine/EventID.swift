@@ -12,6 +12,15 @@ public enum EventID {
         format(digest(parts))
     }
 
+    /// A stable bucket in `0..<count` from the SHA-256 of `parts` (length-prefixed as in
+    /// ``derive(_:)``): the same parts give the same bucket on every run and machine.
+    public static func bucket(_ parts: String..., count: Int) -> Int {
+        precondition(count > 0, "count must be positive")
+        let bytes = digest(parts)
+        let value = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int(value % UInt64(count))
+    }
+
     /// A presentation id: like ``derive(_:)``, but its first four bytes are a tag of the
     /// cart, so an acceptance that quotes another cart's presentation is recognised as such.
     static func presentation(cartId: String, offerId: String, cartEventId: String) -> String {

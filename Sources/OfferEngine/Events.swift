@@ -120,20 +120,116 @@ public enum OfferKind: String, Codable, Sendable, Hashable, CaseIterable, Strict
 }
 
 /// An item an offer puts in the cart.
+///
+/// In `offer.presented` (and a ``Presentation``) it is resolved: a quantity and the prices in
+/// the cart's currency. In an offer definition it may instead price itself per currency
+/// (``prices``) and take its quantity from the trigger lines (``matchesTriggerQuantity``,
+/// `"quantity": "matchTrigger"` in JSON); ``resolved(currency:triggerQuantity:)`` turns it
+/// into the former.
 public struct OfferedItem: Codable, Sendable, Hashable {
     public var productId: String
     public var variantId: String
+    /// How many; unused (1) when ``matchesTriggerQuantity`` is set.
     public var quantity: Int
+    /// The price of one; in a definition with ``prices``, unused (zero).
     public var unitPrice: DecimalAmount
     /// The price shown struck through, when the offer is a discount.
     public var compareAtPrice: DecimalAmount?
+    /// Offer definitions only: a price rule per ISO 4217 currency. When set, the item is only
+    /// offered to carts in one of these currencies, and `unitPrice`/`compareAtPrice` are unused.
+    public var prices: [String: PriceRule]?
+    /// Offer definitions only, upsells only: the offered quantity is the sum of the trigger
+    /// lines' quantities (two standard phones are upgraded to two pro ones).
+    public var matchesTriggerQuantity: Bool
 
-    public init(productId: String, variantId: String, quantity: Int, unitPrice: DecimalAmount, compareAtPrice: DecimalAmount? = nil) {
+    public init(
+        productId: String, variantId: String, quantity: Int, unitPrice: DecimalAmount, compareAtPrice: DecimalAmount? = nil,
+        prices: [String: PriceRule]? = nil, matchesTriggerQuantity: Bool = false
+    ) {
         self.productId = productId
         self.variantId = variantId
         self.quantity = quantity
         self.unitPrice = unitPrice
         self.compareAtPrice = compareAtPrice
+        self.prices = prices
+        self.matchesTriggerQuantity = matchesTriggerQuantity
+    }
+
+    /// An item priced per currency.
+    public init(productId: String, variantId: String, quantity: Int = 1, matchesTriggerQuantity: Bool = false, prices: [String: PriceRule]) {
+        self.init(productId: productId, variantId: variantId, quantity: matchesTriggerQuantity ? 1 : quantity, unitPrice: .zero,
+                  prices: prices, matchesTriggerQuantity: matchesTriggerQuantity)
+    }
+
+    /// Whether the item has a price in `currency`: any currency without ``prices``.
+    public func isPriced(in currency: String) -> Bool {
+        prices.map { $0[currency] != nil } ?? true
+    }
+
+    /// The item as a cart in `currency` is offered it, whose trigger lines add up to
+    /// `triggerQuantity`; `nil` when it has no price in that currency.
+    public func resolved(currency: String, triggerQuantity: Int) -> OfferedItem? {
+        let quantity = matchesTriggerQuantity ? triggerQuantity : self.quantity
+        guard let prices else {
+            return OfferedItem(productId: productId, variantId: variantId, quantity: quantity, unitPrice: unitPrice, compareAtPrice: compareAtPrice)
+        }
+        guard let price = prices[currency]?.price(in: currency) else { return nil }
+        return OfferedItem(productId: productId, variantId: variantId, quantity: quantity, unitPrice: price.unitPrice,
+                           compareAtPrice: price.compareAtPrice)
+    }
+
+    /// The JSON value of a quantity that follows the trigger lines.
+    public static let matchTrigger = "matchTrigger"
+
+    private enum CodingKeys: String, CodingKey { case productId, variantId, quantity, unitPrice, compareAtPrice, prices }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var quantity = 1
+        var matchesTrigger = false
+        if let count = try? container.decode(Int.self, forKey: .quantity) {
+            quantity = count
+        } else if (try? container.decode(String.self, forKey: .quantity)) == Self.matchTrigger {
+            matchesTrigger = true
+        } else if container.contains(.quantity) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .quantity, in: container, debugDescription: "expected an integer or \"\(Self.matchTrigger)\"")
+        } else {
+            _ = try container.decode(Int.self, forKey: .quantity)  // missing required field
+        }
+        let prices = try container.decodeIfPresent([String: PriceRule].self, forKey: .prices)
+        let unitPrice = try container.decodeIfPresent(DecimalAmount.self, forKey: .unitPrice)
+        let compareAtPrice = try container.decodeIfPresent(DecimalAmount.self, forKey: .compareAtPrice)
+        if prices != nil {
+            if unitPrice != nil || compareAtPrice != nil {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "give unitPrice (and compareAtPrice) or prices, not both (a price rule's list price is 'of')"))
+            }
+        } else if unitPrice == nil {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "give unitPrice or prices"))
+        }
+        self.init(productId: try container.decode(String.self, forKey: .productId),
+                  variantId: try container.decode(String.self, forKey: .variantId),
+                  quantity: quantity, unitPrice: unitPrice ?? .zero, compareAtPrice: compareAtPrice,
+                  prices: prices, matchesTriggerQuantity: matchesTrigger)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(productId, forKey: .productId)
+        try container.encode(variantId, forKey: .variantId)
+        if matchesTriggerQuantity {
+            try container.encode(Self.matchTrigger, forKey: .quantity)
+        } else {
+            try container.encode(quantity, forKey: .quantity)
+        }
+        if let prices {
+            try container.encode(prices, forKey: .prices)
+        } else {
+            try container.encode(unitPrice, forKey: .unitPrice)
+            try container.encodeIfPresent(compareAtPrice, forKey: .compareAtPrice)
+        }
     }
 }
 
@@ -156,6 +252,36 @@ public struct OfferPresented: Codable, Sendable, Hashable {
     public var occurredAt: EventTime
     /// After this, an acceptance is rejected as `expired`.
     public var expiresAt: EventTime
+    /// The offer's `version` when it was presented (absent in events from before versions: 1).
+    public var offerVersion: Int?
+    /// `treatment` when the offer sets `holdoutPercent` (the cart is not in its holdout);
+    /// absent otherwise.
+    public var experimentArm: ExperimentArm?
+}
+
+/// The side of an offer's holdout experiment a presented cart is on. Carts in the holdout
+/// (control) are not presented the offer, so only `treatment` appears in events.
+public enum ExperimentArm: String, Codable, Sendable, Hashable, CaseIterable, StrictlyDecodedEnum {
+    case treatment
+}
+
+/// A shopper dismissed a presented offer (topic `offer.declined`, key cartId): the offer is
+/// not presented to that cart again.
+public struct OfferDeclined: Codable, Sendable, Hashable {
+    public var eventId: String
+    public var cartId: String
+    public var presentationId: String
+    public var occurredAt: EventTime
+    /// The version of this event's schema; absent means 1, the only one this worker reads.
+    public var schemaVersion: Int?
+
+    public init(eventId: String, cartId: String, presentationId: String, occurredAt: EventTime, schemaVersion: Int? = nil) {
+        self.eventId = eventId
+        self.cartId = cartId
+        self.presentationId = presentationId
+        self.occurredAt = occurredAt
+        self.schemaVersion = schemaVersion
+    }
 }
 
 /// One change to a cart.
@@ -214,6 +340,99 @@ public struct CartMutation: Codable, Sendable, Hashable {
     public var occurredAt: EventTime
     /// In order: an upsell's `removeLine`s, then the `addLine`s.
     public var operations: [CartOperation]
+    /// The struck-through price of `addLine` operations, by their index in `operations`. On
+    /// the wire it is the `addLine` object's `compareAtPrice`. (Kept beside the operations
+    /// because adding it to ``CartOperation/addLine(productId:variantId:quantity:unitPrice:)``
+    /// would break every pattern match on that case.)
+    public var compareAtPrices: [Int: DecimalAmount] = [:]
+
+    /// The struck-through price of the operation at `index`, when it is an `addLine` with one.
+    public func compareAtPrice(ofOperationAt index: Int) -> DecimalAmount? { compareAtPrices[index] }
+
+    private enum CodingKeys: String, CodingKey {
+        case eventId, cartId, presentationId, acceptanceEventId, offerId, offerKind, basedOnCartVersion, occurredAt, operations
+    }
+
+    init(
+        eventId: String, cartId: String, presentationId: String, acceptanceEventId: String, offerId: String, offerKind: OfferKind,
+        basedOnCartVersion: Int64, occurredAt: EventTime, operations: [CartOperation], compareAtPrices: [Int: DecimalAmount] = [:]
+    ) {
+        self.eventId = eventId
+        self.cartId = cartId
+        self.presentationId = presentationId
+        self.acceptanceEventId = acceptanceEventId
+        self.offerId = offerId
+        self.offerKind = offerKind
+        self.basedOnCartVersion = basedOnCartVersion
+        self.occurredAt = occurredAt
+        self.operations = operations
+        self.compareAtPrices = compareAtPrices
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let wire = try container.decode([WireOperation].self, forKey: .operations)
+        self.init(
+            eventId: try container.decode(String.self, forKey: .eventId),
+            cartId: try container.decode(String.self, forKey: .cartId),
+            presentationId: try container.decode(String.self, forKey: .presentationId),
+            acceptanceEventId: try container.decode(String.self, forKey: .acceptanceEventId),
+            offerId: try container.decode(String.self, forKey: .offerId),
+            offerKind: try container.decode(OfferKind.self, forKey: .offerKind),
+            basedOnCartVersion: try container.decode(Int64.self, forKey: .basedOnCartVersion),
+            occurredAt: try container.decode(EventTime.self, forKey: .occurredAt),
+            operations: wire.map(\.operation),
+            compareAtPrices: Dictionary(uniqueKeysWithValues: wire.enumerated().compactMap { index, op in op.compareAtPrice.map { (index, $0) } }))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(eventId, forKey: .eventId)
+        try container.encode(cartId, forKey: .cartId)
+        try container.encode(presentationId, forKey: .presentationId)
+        try container.encode(acceptanceEventId, forKey: .acceptanceEventId)
+        try container.encode(offerId, forKey: .offerId)
+        try container.encode(offerKind, forKey: .offerKind)
+        try container.encode(basedOnCartVersion, forKey: .basedOnCartVersion)
+        try container.encode(occurredAt, forKey: .occurredAt)
+        let wire = operations.enumerated().map { index, operation in
+            WireOperation(operation: operation, compareAtPrice: operation.isAddLine ? compareAtPrices[index] : nil)
+        }
+        try container.encode(wire, forKey: .operations)
+    }
+
+    /// One operation as on the wire: an `addLine` may carry `compareAtPrice`.
+    private struct WireOperation: Codable {
+        var operation: CartOperation
+        var compareAtPrice: DecimalAmount?
+
+        private enum CodingKeys: String, CodingKey { case compareAtPrice }
+
+        init(operation: CartOperation, compareAtPrice: DecimalAmount?) {
+            self.operation = operation
+            self.compareAtPrice = compareAtPrice
+        }
+
+        init(from decoder: any Decoder) throws {
+            operation = try CartOperation(from: decoder)
+            compareAtPrice = operation.isAddLine
+                ? try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(DecimalAmount.self, forKey: .compareAtPrice) : nil
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try operation.encode(to: encoder)
+            if let compareAtPrice {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(compareAtPrice, forKey: .compareAtPrice)
+            }
+        }
+    }
+}
+
+extension CartOperation {
+    var isAddLine: Bool {
+        if case .addLine = self { true } else { false }
+    }
 }
 
 /// Why an acceptance cannot be honoured.

@@ -20,6 +20,14 @@ public struct Offer: Codable, Sendable, Hashable {
     /// Shown even when every offered variant is in the cart already (default `false`: such an
     /// offer is skipped).
     public var showWhenItemsInCart: Bool
+    /// The offer's revision (default 1), recorded by each presentation and sent as
+    /// `offer.presented.offerVersion`. Raise it when changing what the offer shows.
+    public var version: Int
+    /// After this many presentations to one cart, the offer is not presented to it again.
+    public var maxPresentationsPerCart: Int?
+    /// The share of carts (0–100, up to two decimals: steps of 0.01 %) held out of the offer
+    /// as a control group. A cart's bucket is stable: SHA-256 of cartId and offerId.
+    public var holdoutPercent: DecimalAmount?
 
     public static let defaultTTLSeconds = 1800
     /// A year: presentations are state the worker keeps.
@@ -29,7 +37,8 @@ public struct Offer: Codable, Sendable, Hashable {
         offerId: String, kind: OfferKind, status: OfferStatus = .active, priority: Int = 0,
         startsAt: EventTime? = nil, endsAt: EventTime? = nil, ttlSeconds: Int = Offer.defaultTTLSeconds,
         currency: String? = nil, description: String? = nil, displayCriteria: DisplayCriteria, items: [OfferedItem],
-        showWhenItemsInCart: Bool = false
+        showWhenItemsInCart: Bool = false, version: Int = 1, maxPresentationsPerCart: Int? = nil,
+        holdoutPercent: DecimalAmount? = nil
     ) {
         self.offerId = offerId
         self.kind = kind
@@ -43,10 +52,14 @@ public struct Offer: Codable, Sendable, Hashable {
         self.displayCriteria = displayCriteria
         self.items = items
         self.showWhenItemsInCart = showWhenItemsInCart
+        self.version = version
+        self.maxPresentationsPerCart = maxPresentationsPerCart
+        self.holdoutPercent = holdoutPercent
     }
 
     private enum CodingKeys: String, CodingKey {
         case offerId, kind, status, priority, startsAt, endsAt, ttlSeconds, currency, description, displayCriteria, items, showWhenItemsInCart
+        case version, maxPresentationsPerCart, holdoutPercent
     }
 
     public init(from decoder: any Decoder) throws {
@@ -63,7 +76,82 @@ public struct Offer: Codable, Sendable, Hashable {
             description: try container.decodeIfPresent(String.self, forKey: .description),
             displayCriteria: try container.decode(DisplayCriteria.self, forKey: .displayCriteria),
             items: try container.decode([OfferedItem].self, forKey: .items),
-            showWhenItemsInCart: try container.decodeIfPresent(Bool.self, forKey: .showWhenItemsInCart) ?? false)
+            showWhenItemsInCart: try container.decodeIfPresent(Bool.self, forKey: .showWhenItemsInCart) ?? false,
+            version: try container.decodeIfPresent(Int.self, forKey: .version) ?? 1,
+            maxPresentationsPerCart: try container.decodeIfPresent(Int.self, forKey: .maxPresentationsPerCart),
+            holdoutPercent: try Self.decodePercent(container, .holdoutPercent))
+    }
+
+    /// A percentage given as an integer (`5`) or a decimal string (`"2.5"`).
+    private static func decodePercent(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> DecimalAmount? {
+        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
+        if let whole = try? container.decode(Int.self, forKey: key) {
+            return DecimalAmount(mantissa: Int128(whole), scale: 0)
+        }
+        guard let text = try? container.decode(String.self, forKey: key) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "expected an integer or a decimal string such as \"2.5\"")
+        }
+        guard let amount = DecimalAmount(text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "not a decimal string: '\(text)'")
+        }
+        return amount
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(offerId, forKey: .offerId)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(status, forKey: .status)
+        try container.encode(priority, forKey: .priority)
+        try container.encodeIfPresent(startsAt, forKey: .startsAt)
+        try container.encodeIfPresent(endsAt, forKey: .endsAt)
+        try container.encode(ttlSeconds, forKey: .ttlSeconds)
+        try container.encodeIfPresent(currency, forKey: .currency)
+        try container.encodeIfPresent(description, forKey: .description)
+        try container.encode(displayCriteria, forKey: .displayCriteria)
+        try container.encode(items, forKey: .items)
+        try container.encode(showWhenItemsInCart, forKey: .showWhenItemsInCart)
+        try container.encode(version, forKey: .version)
+        try container.encodeIfPresent(maxPresentationsPerCart, forKey: .maxPresentationsPerCart)
+        try container.encodeIfPresent(holdoutPercent, forKey: .holdoutPercent)
+    }
+
+    /// The holdout as a number of buckets out of ``holdoutBuckets`` (`2.5` % → 250).
+    var holdoutThreshold: Int {
+        guard let holdoutPercent, let hundredths = holdoutPercent.rescaled(to: 2) else { return 0 }
+        return Int(hundredths.mantissa)
+    }
+
+    /// Carts are split into this many holdout buckets (steps of 0.01 %).
+    public static let holdoutBuckets = 10_000
+
+    /// Whether the cart is in this offer's holdout (control group): its bucket, from the
+    /// SHA-256 of cartId and offerId, is below `holdoutPercent` × 100.
+    public func holdsOut(cartId: String) -> Bool {
+        let threshold = holdoutThreshold
+        guard threshold > 0 else { return false }
+        return EventID.bucket("holdout", cartId, offerId, count: Self.holdoutBuckets) < threshold
+    }
+
+    /// The price currencies every item has, `nil` when some item prices any currency.
+    var pricedCurrencies: Set<String>? {
+        items.reduce(nil as Set<String>?) { result, item in
+            guard let prices = item.prices else { return result }
+            let currencies = Set(prices.keys)
+            return result.map { $0.intersection(currencies) } ?? currencies
+        }
+    }
+
+    /// The items as offered to a cart in `currency` whose trigger lines add up to
+    /// `triggerQuantity`; `nil` when an item has no price in that currency.
+    public func resolvedItems(currency: String, triggerQuantity: Int) -> [OfferedItem]? {
+        var resolved: [OfferedItem] = []
+        resolved.reserveCapacity(items.count)
+        for item in items {
+            guard let item = item.resolved(currency: currency, triggerQuantity: triggerQuantity) else { return nil }
+            resolved.append(item)
+        }
+        return resolved
     }
 
     /// Whether the offer may be shown at `time`: active and inside its schedule.
@@ -99,10 +187,41 @@ public struct Offer: Codable, Sendable, Hashable {
             let at = "\(path).items[\(index)]"
             if item.productId.isEmpty { problems.append("\(at).productId: must not be empty") }
             if item.variantId.isEmpty { problems.append("\(at).variantId: must not be empty") }
-            if item.quantity < 1 { problems.append("\(at).quantity: must be at least 1 (got \(item.quantity))") }
-            if item.unitPrice.isNegative { problems.append("\(at).unitPrice: must not be negative (got \(item.unitPrice))") }
-            if let compareAt = item.compareAtPrice, compareAt.isNegative {
-                problems.append("\(at).compareAtPrice: must not be negative (got \(compareAt))")
+            if item.matchesTriggerQuantity {
+                if kind != .upsell {
+                    problems.append("\(at).quantity: \"matchTrigger\" is for upsells only (a cross-sell replaces no lines)")
+                }
+            } else if item.quantity < 1 {
+                problems.append("\(at).quantity: must be at least 1 (got \(item.quantity))")
+            }
+            if let prices = item.prices {
+                if prices.isEmpty { problems.append("\(at).prices: must list at least one currency") }
+                for code in prices.keys.sorted() {
+                    if !code.isCurrencyCode {
+                        problems.append("\(at).prices.\(code): not an ISO 4217 code such as \"EUR\"")
+                        continue
+                    }
+                    problems += prices[code]!.problems(at: "\(at).prices.\(code)", currency: code)
+                }
+                if let currency, !prices.isEmpty, prices[currency] == nil {
+                    problems.append("\(at).prices: no price in the offer's currency \(currency)")
+                }
+            } else {
+                if item.unitPrice.isNegative { problems.append("\(at).unitPrice: must not be negative (got \(item.unitPrice))") }
+                if let compareAt = item.compareAtPrice, compareAt.isNegative {
+                    problems.append("\(at).compareAtPrice: must not be negative (got \(compareAt))")
+                }
+            }
+        }
+        if version < 1 { problems.append("\(path).version: must be at least 1 (got \(version))") }
+        if let cap = maxPresentationsPerCart, cap < 1 {
+            problems.append("\(path).maxPresentationsPerCart: must be at least 1 (got \(cap))")
+        }
+        if let holdout = holdoutPercent {
+            if holdout.isNegative || holdout > DecimalAmount(mantissa: 100, scale: 0) {
+                problems.append("\(path).holdoutPercent: must be between 0 and 100 (got \(holdout))")
+            } else if holdout.rescaled(to: 2) == nil {
+                problems.append("\(path).holdoutPercent: at most 2 decimal places (got \(holdout))")
             }
         }
         return problems

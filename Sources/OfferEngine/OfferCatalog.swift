@@ -5,6 +5,8 @@ public struct OfferCatalog: Sendable, Hashable {
     /// The offers by rank: priority descending, then offerId.
     public let offers: [Offer]
     private let byId: [String: Offer]
+    /// Offers by what their `cartContains` conditions look for.
+    let index: OfferIndex
 
     /// Validates `offers`; throws every problem, each with its path.
     public init(offers: [Offer]) throws(CatalogError) {
@@ -19,6 +21,7 @@ public struct OfferCatalog: Sendable, Hashable {
         guard problems.isEmpty else { throw CatalogError(problems: problems) }
         self.offers = offers.sorted { ($1.priority, $0.offerId) < ($0.priority, $1.offerId) }
         self.byId = Dictionary(uniqueKeysWithValues: offers.map { ($0.offerId, $0) })
+        self.index = OfferIndex(offers: self.offers)
     }
 
     /// Loads a catalog document, `{"offers": [...]}`, reporting a problem for every offer
@@ -48,6 +51,14 @@ public struct OfferCatalog: Sendable, Hashable {
         }
         guard problems.isEmpty else { throw CatalogError(problems: problems) }
         return try OfferCatalog(offers: offers)
+    }
+
+    /// Calls `body` with each offer `cart` could satisfy, in rank order, until it returns
+    /// `false`: the offers whose criteria require a `cartContains` match one of the cart's
+    /// lines could give, and every offer whose criteria do not. The cost follows the
+    /// cart's lines and the offers they hit, not the catalog's size.
+    public func forEachCandidate(for cart: CartUpdated, _ body: (Offer) -> Bool) {
+        index.forEachCandidate(of: cart.lines) { body(offers[$0]) }
     }
 
     /// The offer with this id.

@@ -22,6 +22,18 @@ public enum AcceptanceOutcome: Sendable, Hashable {
     case alreadyAccepted
 }
 
+/// What a decline leads to. It emits no event either way.
+public enum DeclineOutcome: Sendable, Hashable {
+    /// The offer is recorded as declined by the cart.
+    case declined(offerId: String)
+    /// The cart had declined this offer already.
+    case alreadyDeclined(offerId: String)
+    /// Nothing recorded: the key or the presentation belongs to another cart
+    /// (`cartMismatch`), or the cart was never shown the presentation or it is long gone
+    /// (`unknownPresentation`).
+    case ignored(RejectionReason)
+}
+
 /// The offer logic: decides what a cart is shown and what an acceptance changes.
 ///
 /// Pure: no I/O and no clock. The state of each cart lives in a ``CartSession`` the caller
@@ -40,43 +52,94 @@ public struct OfferEngine: Sendable {
     ///
     /// - The top `maxOffersPerCart` eligible offers (priority, then offerId) are shown.
     /// - An offer whose items are all in the cart already is not eligible, unless it sets
-    ///   `showWhenItemsInCart`.
+    ///   `showWhenItemsInCart`; nor is one with an item priced per currency but not in the
+    ///   cart's, one the cart declined, or one whose holdout the cart is in.
     /// - An offer shown earlier whose presentation is still open and whose trigger lines are
     ///   unchanged stays shown: it takes its place in the top N but is not presented again.
+    /// - An offer presented `maxPresentationsPerCart` times to the cart is not presented again
+    ///   (and, unless still shown as above, takes no place).
     /// - An event whose version is not newer than the session's changes nothing.
+    ///
+    /// Only the offers the cart could satisfy are visited (``OfferCatalog/forEachCandidate(for:_:)``).
     public func cartUpdated(_ cart: CartUpdated, session: inout CartSession?) -> [OfferPresented] {
+        cartUpdated(cart, session: &session, indexed: true)
+    }
+
+    /// `indexed: false` visits every offer of the catalog: the plain evaluator the index is
+    /// tested against.
+    func cartUpdated(_ cart: CartUpdated, session: inout CartSession?, indexed: Bool) -> [OfferPresented] {
         if let existing = session, cart.version <= existing.cart.version { return [] }
         var current = session ?? CartSession(cart: cart)
         current.cart = cart
         forgetExpired(in: &current, at: cart.occurredAt)
+        forgetRetiredOffers(in: &current)
 
         let cartVariants = Set(cart.lines.map(\.variantId))
         var shown = 0
         var presented: [OfferPresented] = []
-        for offer in catalog.offers where shown < settings.maxOffersPerCart {
+        func visit(_ offer: Offer) {
             guard offer.isLive(at: cart.occurredAt), offer.currency.map({ $0 == cart.currency }) ?? true,
+                  offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }),
+                  current.declinedOffers[offer.offerId] == nil,
                   offer.showWhenItemsInCart || !offer.items.allSatisfy({ cartVariants.contains($0.variantId) })
-            else { continue }
+            else { return }
             let match = offer.displayCriteria.evaluate(cart)
-            guard match.isSatisfied else { continue }
-            shown += 1
+            guard match.isSatisfied else { return }
 
             let triggerLines = cart.lines.filter { match.triggerLineIds.contains($0.lineId) }
             let signature = triggerLines.map { "\($0.lineId)\u{1F}\($0.variantId)\u{1F}\($0.quantity)" }.joined(separator: "\u{1E}")
             if let earlier = current.livePresentation(of: offer.offerId, at: cart.occurredAt),
                earlier.triggerSignature == signature {
-                continue
+                shown += 1
+                return
             }
+            if let cap = offer.maxPresentationsPerCart, current.presentationCounts[offer.offerId, default: 0] >= cap { return }
+            if offer.holdsOut(cartId: cart.cartId) { return }
+            guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: triggerLines.totalQuantity) else { return }
+            shown += 1
+
             let presentation = Presentation(
                 presentationId: EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId),
                 offerId: offer.offerId, offerKind: offer.kind, cartVersion: cart.version,
-                triggerLineIds: triggerLines.map(\.lineId), triggerSignature: signature, items: offer.items,
-                presentedAt: cart.occurredAt, expiresAt: offer.expiry(presentedAt: cart.occurredAt))
+                triggerLineIds: triggerLines.map(\.lineId), triggerSignature: signature, items: items,
+                presentedAt: cart.occurredAt, expiresAt: offer.expiry(presentedAt: cart.occurredAt),
+                offerVersion: offer.version, experimentArm: offer.holdoutPercent == nil ? nil : .treatment)
             current.presentations[presentation.presentationId] = presentation
+            if let cap = offer.maxPresentationsPerCart {
+                current.presentationCounts[offer.offerId] = min(cap, current.presentationCounts[offer.offerId, default: 0] + 1)
+            }
             presented.append(presentation.event(cart: cart))
+        }
+        if settings.maxOffersPerCart > 0 {
+            if indexed {
+                catalog.forEachCandidate(for: cart) { offer in
+                    visit(offer)
+                    return shown < settings.maxOffersPerCart
+                }
+            } else {
+                for offer in catalog.offers where shown < settings.maxOffersPerCart { visit(offer) }
+            }
         }
         session = current
         return presented
+    }
+
+    /// Records that the shopper declined a presented offer: it is not presented to that cart
+    /// again. Emits nothing.
+    ///
+    /// - Parameters:
+    ///   - key: the record key the decline arrived under; it must be the body's cartId.
+    ///   - session: the state of the decline's cart.
+    public func offerDeclined(_ decline: OfferDeclined, key: String?, session: inout CartSession?) -> DeclineOutcome {
+        if let key, key != decline.cartId { return .ignored(.cartMismatch) }
+        guard var current = session, let presentation = current.presentations[decline.presentationId] else {
+            let foreign = EventID.presentation(decline.presentationId, belongsToAnotherCartThan: decline.cartId)
+            return .ignored(foreign ? .cartMismatch : .unknownPresentation)
+        }
+        guard current.declinedOffers[presentation.offerId] == nil else { return .alreadyDeclined(offerId: presentation.offerId) }
+        current.declinedOffers[presentation.offerId] = decline.occurredAt
+        session = current
+        return .declined(offerId: presentation.offerId)
     }
 
     /// Validates an acceptance against what the cart was shown.
@@ -110,8 +173,10 @@ public struct OfferEngine: Sendable {
             guard !remaining.isEmpty else { return reject(.cartMismatch, offerId: presentation.offerId) }
             operations += remaining.map { .removeLine(lineId: $0) }
         }
-        operations += presentation.items.map {
-            .addLine(productId: $0.productId, variantId: $0.variantId, quantity: $0.quantity, unitPrice: $0.unitPrice)
+        var compareAtPrices: [Int: DecimalAmount] = [:]
+        for item in presentation.items {
+            if let compareAt = item.compareAtPrice { compareAtPrices[operations.count] = compareAt }
+            operations.append(.addLine(productId: item.productId, variantId: item.variantId, quantity: item.quantity, unitPrice: item.unitPrice))
         }
         current.presentations[presentation.presentationId]?.acceptedBy = acceptance.eventId
         session = current
@@ -119,7 +184,19 @@ public struct OfferEngine: Sendable {
             eventId: EventID.derive("cart.mutation", presentation.presentationId),
             cartId: acceptance.cartId, presentationId: presentation.presentationId,
             acceptanceEventId: acceptance.eventId, offerId: presentation.offerId, offerKind: presentation.offerKind,
-            basedOnCartVersion: current.cart.version, occurredAt: acceptance.occurredAt, operations: operations))
+            basedOnCartVersion: current.cart.version, occurredAt: acceptance.occurredAt, operations: operations,
+            compareAtPrices: compareAtPrices))
+    }
+
+    /// Drops counts and declines of offers no longer in the catalog (or no longer capped), so
+    /// a session stays bounded by the catalog.
+    func forgetRetiredOffers(in session: inout CartSession) {
+        if !session.presentationCounts.isEmpty {
+            session.presentationCounts = session.presentationCounts.filter { catalog[$0.key]?.maxPresentationsPerCart != nil }
+        }
+        if !session.declinedOffers.isEmpty {
+            session.declinedOffers = session.declinedOffers.filter { catalog[$0.key] != nil }
+        }
     }
 
     /// Drops presentations that expired more than the retention period before `time`.
