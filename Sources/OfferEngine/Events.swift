@@ -287,9 +287,11 @@ public struct OfferDeclined: Codable, Sendable, Hashable {
 /// One change to a cart.
 public enum CartOperation: Codable, Sendable, Hashable {
     case removeLine(lineId: String)
-    case addLine(productId: String, variantId: String, quantity: Int, unitPrice: DecimalAmount)
+    /// `compareAtPrice` is the struck-through price to show beside `unitPrice`, when the
+    /// offer is a discount.
+    case addLine(productId: String, variantId: String, quantity: Int, unitPrice: DecimalAmount, compareAtPrice: DecimalAmount? = nil)
 
-    private enum CodingKeys: String, CodingKey { case op, lineId, productId, variantId, quantity, unitPrice }
+    private enum CodingKeys: String, CodingKey { case op, lineId, productId, variantId, quantity, unitPrice, compareAtPrice }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -301,7 +303,8 @@ public enum CartOperation: Codable, Sendable, Hashable {
                 productId: try container.decode(String.self, forKey: .productId),
                 variantId: try container.decode(String.self, forKey: .variantId),
                 quantity: try container.decode(Int.self, forKey: .quantity),
-                unitPrice: try container.decode(DecimalAmount.self, forKey: .unitPrice))
+                unitPrice: try container.decode(DecimalAmount.self, forKey: .unitPrice),
+                compareAtPrice: try container.decodeIfPresent(DecimalAmount.self, forKey: .compareAtPrice))
         case let other:
             throw DecodingError.dataCorruptedError(forKey: .op, in: container, debugDescription: "unknown value '\(other)' (expected removeLine, addLine)")
         }
@@ -313,12 +316,13 @@ public enum CartOperation: Codable, Sendable, Hashable {
         case .removeLine(let lineId):
             try container.encode("removeLine", forKey: .op)
             try container.encode(lineId, forKey: .lineId)
-        case .addLine(let productId, let variantId, let quantity, let unitPrice):
+        case .addLine(let productId, let variantId, let quantity, let unitPrice, let compareAtPrice):
             try container.encode("addLine", forKey: .op)
             try container.encode(productId, forKey: .productId)
             try container.encode(variantId, forKey: .variantId)
             try container.encode(quantity, forKey: .quantity)
             try container.encode(unitPrice, forKey: .unitPrice)
+            try container.encodeIfPresent(compareAtPrice, forKey: .compareAtPrice)
         }
     }
 }
@@ -340,99 +344,6 @@ public struct CartMutation: Codable, Sendable, Hashable {
     public var occurredAt: EventTime
     /// In order: an upsell's `removeLine`s, then the `addLine`s.
     public var operations: [CartOperation]
-    /// The struck-through price of `addLine` operations, by their index in `operations`. On
-    /// the wire it is the `addLine` object's `compareAtPrice`. (Kept beside the operations
-    /// because adding it to ``CartOperation/addLine(productId:variantId:quantity:unitPrice:)``
-    /// would break every pattern match on that case.)
-    public var compareAtPrices: [Int: DecimalAmount] = [:]
-
-    /// The struck-through price of the operation at `index`, when it is an `addLine` with one.
-    public func compareAtPrice(ofOperationAt index: Int) -> DecimalAmount? { compareAtPrices[index] }
-
-    private enum CodingKeys: String, CodingKey {
-        case eventId, cartId, presentationId, acceptanceEventId, offerId, offerKind, basedOnCartVersion, occurredAt, operations
-    }
-
-    init(
-        eventId: String, cartId: String, presentationId: String, acceptanceEventId: String, offerId: String, offerKind: OfferKind,
-        basedOnCartVersion: Int64, occurredAt: EventTime, operations: [CartOperation], compareAtPrices: [Int: DecimalAmount] = [:]
-    ) {
-        self.eventId = eventId
-        self.cartId = cartId
-        self.presentationId = presentationId
-        self.acceptanceEventId = acceptanceEventId
-        self.offerId = offerId
-        self.offerKind = offerKind
-        self.basedOnCartVersion = basedOnCartVersion
-        self.occurredAt = occurredAt
-        self.operations = operations
-        self.compareAtPrices = compareAtPrices
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let wire = try container.decode([WireOperation].self, forKey: .operations)
-        self.init(
-            eventId: try container.decode(String.self, forKey: .eventId),
-            cartId: try container.decode(String.self, forKey: .cartId),
-            presentationId: try container.decode(String.self, forKey: .presentationId),
-            acceptanceEventId: try container.decode(String.self, forKey: .acceptanceEventId),
-            offerId: try container.decode(String.self, forKey: .offerId),
-            offerKind: try container.decode(OfferKind.self, forKey: .offerKind),
-            basedOnCartVersion: try container.decode(Int64.self, forKey: .basedOnCartVersion),
-            occurredAt: try container.decode(EventTime.self, forKey: .occurredAt),
-            operations: wire.map(\.operation),
-            compareAtPrices: Dictionary(uniqueKeysWithValues: wire.enumerated().compactMap { index, op in op.compareAtPrice.map { (index, $0) } }))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(eventId, forKey: .eventId)
-        try container.encode(cartId, forKey: .cartId)
-        try container.encode(presentationId, forKey: .presentationId)
-        try container.encode(acceptanceEventId, forKey: .acceptanceEventId)
-        try container.encode(offerId, forKey: .offerId)
-        try container.encode(offerKind, forKey: .offerKind)
-        try container.encode(basedOnCartVersion, forKey: .basedOnCartVersion)
-        try container.encode(occurredAt, forKey: .occurredAt)
-        let wire = operations.enumerated().map { index, operation in
-            WireOperation(operation: operation, compareAtPrice: operation.isAddLine ? compareAtPrices[index] : nil)
-        }
-        try container.encode(wire, forKey: .operations)
-    }
-
-    /// One operation as on the wire: an `addLine` may carry `compareAtPrice`.
-    private struct WireOperation: Codable {
-        var operation: CartOperation
-        var compareAtPrice: DecimalAmount?
-
-        private enum CodingKeys: String, CodingKey { case compareAtPrice }
-
-        init(operation: CartOperation, compareAtPrice: DecimalAmount?) {
-            self.operation = operation
-            self.compareAtPrice = compareAtPrice
-        }
-
-        init(from decoder: any Decoder) throws {
-            operation = try CartOperation(from: decoder)
-            compareAtPrice = operation.isAddLine
-                ? try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(DecimalAmount.self, forKey: .compareAtPrice) : nil
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            try operation.encode(to: encoder)
-            if let compareAtPrice {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(compareAtPrice, forKey: .compareAtPrice)
-            }
-        }
-    }
-}
-
-extension CartOperation {
-    var isAddLine: Bool {
-        if case .addLine = self { true } else { false }
-    }
 }
 
 /// Why an acceptance cannot be honoured.

@@ -173,10 +173,8 @@ public struct OfferEngine: Sendable {
             guard !remaining.isEmpty else { return reject(.cartMismatch, offerId: presentation.offerId) }
             operations += remaining.map { .removeLine(lineId: $0) }
         }
-        var compareAtPrices: [Int: DecimalAmount] = [:]
-        for item in presentation.items {
-            if let compareAt = item.compareAtPrice { compareAtPrices[operations.count] = compareAt }
-            operations.append(.addLine(productId: item.productId, variantId: item.variantId, quantity: item.quantity, unitPrice: item.unitPrice))
+        operations += presentation.items.map {
+            .addLine(productId: $0.productId, variantId: $0.variantId, quantity: $0.quantity, unitPrice: $0.unitPrice, compareAtPrice: $0.compareAtPrice)
         }
         current.presentations[presentation.presentationId]?.acceptedBy = acceptance.eventId
         session = current
@@ -184,8 +182,7 @@ public struct OfferEngine: Sendable {
             eventId: EventID.derive("cart.mutation", presentation.presentationId),
             cartId: acceptance.cartId, presentationId: presentation.presentationId,
             acceptanceEventId: acceptance.eventId, offerId: presentation.offerId, offerKind: presentation.offerKind,
-            basedOnCartVersion: current.cart.version, occurredAt: acceptance.occurredAt, operations: operations,
-            compareAtPrices: compareAtPrices))
+            basedOnCartVersion: current.cart.version, occurredAt: acceptance.occurredAt, operations: operations))
     }
 
     /// Drops counts and declines of offers no longer in the catalog (or no longer capped), so

@@ -106,7 +106,7 @@ public struct Demo: Sendable {
         let ops = m.operations.map { op -> String in
             switch op {
             case .removeLine(let lineId): "remove \(lineId)"
-            case .addLine(_, let variantId, let quantity, let unitPrice): "add \(quantity) × \(variantId) @ \(unitPrice)"
+            case .addLine(_, let variantId, let quantity, let unitPrice, _): "add \(quantity) × \(variantId) @ \(unitPrice)"
             }
         }.joined(separator: "; ")
         return "\(m.cartId) \(m.offerId) [\(m.offerKind.rawValue)] on cart v\(m.basedOnCartVersion): \(ops)"

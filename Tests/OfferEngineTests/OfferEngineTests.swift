@@ -134,7 +134,7 @@ struct OfferEngineTests {
         }
         #expect(mutation.operations == [
             .removeLine(lineId: "l1"),
-            .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount("999.00")!),
+            .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount("999.00")!, compareAtPrice: DecimalAmount("1099.00")!),
         ])
         #expect(mutation.offerKind == .upsell && mutation.offerId == "pro-upgrade" && mutation.basedOnCartVersion == 1)
         #expect(mutation.occurredAt == Build.time(5) && mutation.acceptanceEventId == "acc-1")

@@ -41,8 +41,8 @@ struct OfferRulesTests {
         #expect(shown.items.map { $0.compareAtPrice?.description } == [compareAt])
         #expect(shown.items[0].prices == nil && !shown.items[0].matchesTriggerQuantity)
         let mutation = try #require(mutationOf(engine.offerAccepted(Build.acceptance(shown.presentationId, minute: 1), key: nil, session: &session)))
-        #expect(mutation.operations == [.addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount(unit)!)])
-        #expect(mutation.compareAtPrice(ofOperationAt: 0)?.description == compareAt)
+        #expect(mutation.operations == [.addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount(unit)!,
+                                                 compareAtPrice: compareAt.map { DecimalAmount($0)! })])
         // On the wire, the presented item and the addLine carry both prices.
         let presentedJSON = String(decoding: Build.codec.encode(shown), as: UTF8.self)
         #expect(presentedJSON.contains(#""unitPrice":"\#(unit)""#))
@@ -71,9 +71,9 @@ struct OfferRulesTests {
     func mutationWireCompatible() throws {
         let json = #"{"acceptanceEventId":"a","basedOnCartVersion":1,"cartId":"c","eventId":"e","occurredAt":"2026-11-24T10:00:00Z","offerId":"o","offerKind":"crossSell","operations":[{"op":"removeLine","lineId":"l1"},{"op":"addLine","productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00","compareAtPrice":"2.00"}],"presentationId":"p"}"#
         let mutation = try Build.codec.decode(CartMutation.self, from: Array(json.utf8))
-        #expect(mutation.compareAtPrices == [1: DecimalAmount("2.00")!])
+        #expect(mutation.operations[1] == .addLine(productId: "p", variantId: "v", quantity: 1, unitPrice: DecimalAmount("1.00")!, compareAtPrice: DecimalAmount("2.00")!))
         var plain = mutation
-        plain.compareAtPrices = [:]
+        plain.operations[1] = .addLine(productId: "p", variantId: "v", quantity: 1, unitPrice: DecimalAmount("1.00")!)
         #expect(!String(decoding: Build.codec.encode(plain), as: UTF8.self).contains("compareAtPrice"))
     }
 
@@ -137,9 +137,8 @@ struct OfferRulesTests {
         let mutation = try #require(mutationOf(engine.offerAccepted(Build.acceptance(shown.presentationId, minute: 1), key: nil, session: &session)))
         #expect(mutation.operations == [
             .removeLine(lineId: "l1"), .removeLine(lineId: "l3"),
-            .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 5, unitPrice: DecimalAmount("899.10")!),
+            .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 5, unitPrice: DecimalAmount("899.10")!, compareAtPrice: DecimalAmount("999.00")!),
         ])
-        #expect(mutation.compareAtPrices == [2: DecimalAmount("999.00")!])
     }
 
     @Test("matchTrigger on a cross-sell is refused with its path")
@@ -318,8 +317,7 @@ struct OfferRulesTests {
         let oldOutcome = try engine([before]).offerAccepted(Build.acceptance(shown.presentationId, minute: 2), key: nil, session: &unchanged)
         #expect(outcome == oldOutcome)
         let mutation = try #require(mutationOf(outcome))
-        #expect(mutation.operations.last == .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount("899.10")!))
-        #expect(mutation.compareAtPrices == [1: DecimalAmount("999.00")!])
+        #expect(mutation.operations.last == .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount("899.10")!, compareAtPrice: DecimalAmount("999.00")!))
         #expect(restored?.presentations[shown.presentationId]?.offerVersion == 1)
     }
 

@@ -65,7 +65,7 @@ struct OfferFlowTests {
         #expect(upsellMutation.presentationId == upsell.presentationId)
         #expect(upsellMutation.operations == [
             .removeLine(lineId: "l1"),
-            .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount("999.00")!),
+            .addLine(productId: "phone-pro", variantId: "phone-pro-128", quantity: 1, unitPrice: DecimalAmount("999.00")!, compareAtPrice: DecimalAmount("1099.00")!),
         ])
         let crossSellMutation = try #require(mutations.first { $0.cartId == "phone-1" })
         #expect(crossSellMutation.offerKind == .crossSell)
