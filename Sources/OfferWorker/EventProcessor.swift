@@ -6,7 +6,7 @@ import OfferEngine
 /// Pure apart from `store`: no I/O, no clock. The same records in the same order give the
 /// same outputs, byte for byte.
 struct EventProcessor: Sendable {
-    let engine: OfferEngine
+    var engine: OfferEngine
     let topics: TopicNames
     let eventSource: String
     let metrics: WorkerMetrics
@@ -21,6 +21,9 @@ struct EventProcessor: Sendable {
             case topics.offerAccepted:
                 metrics.acceptanceEvents.increment()
                 return try offerAccepted(record, store: &store)
+            case topics.offerDeclined:
+                metrics.declineEvents.increment()
+                return try offerDeclined(record, store: &store)
             default:
                 throw EventDecodingError(reason: "unexpected topic \(record.topic)")
             }
@@ -74,6 +77,22 @@ struct EventProcessor: Sendable {
             metrics.duplicateAcceptances.increment()
             return []
         }
+    }
+
+    /// A decline changes what the cart is shown later; it causes no output of its own.
+    private func offerDeclined(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
+        let decline = try codec.decodeValidated(OfferDeclined.self, from: try value(of: record))
+        let outcome = store.update(cartId: decline.cartId, partition: record.partition, at: decline.occurredAt) { stored in
+            var session = stored?.session
+            let outcome = engine.offerDeclined(decline, key: record.keyString, session: &session)
+            if let session, session != stored?.session, let previous = stored {
+                stored = StoredCart(session: session, lastActivity: max(previous.lastActivity, decline.occurredAt),
+                                    recentCartEvents: previous.recentCartEvents)
+            }
+            return outcome
+        }
+        if case .ignored = outcome { metrics.ignoredDeclines.increment() }
+        return []
     }
 
     private func value(of record: ConsumerRecord) throws(EventDecodingError) -> [UInt8] {

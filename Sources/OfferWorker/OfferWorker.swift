@@ -35,14 +35,25 @@ public struct OfferWorker: Service, CustomStringConvertible {
             "group": "\(configuration.groupId)", "offers": "\(catalog.offers.count)",
             "inputs": "\(configuration.topics.inputs)", "kafka": "\(configuration.kafka.redactedDescription)",
         ])
-        try await checkTopics()
+        let topology = try await checkTopics()
+
+        let live = LiveCatalog(catalog)
+        let catalogMetrics = CatalogMetrics()
+        catalogMetrics.offers.record(catalog.offers.count)
+        // The catalog topic is read in full before any event is processed.
+        let follower: CatalogTopicFollower? = try await {
+            guard let topic = configuration.catalogTopic, let partitions = topology.catalogPartitions else { return nil }
+            let follower = try CatalogTopicFollower(topic: topic, kafka: configuration.kafka, live: live, metrics: catalogMetrics, logger: logger)
+            try await follower.loadAll(partitions: partitions)
+            return follower
+        }()
 
         let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
         let restorer = try KafkaPartitionReader(configuration: configuration.kafka, logger: logger)
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka.merging(["group.id": configuration.groupId]), logger: logger)
-        try consumer.subscribe(to: configuration.topics.inputs)
-        logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)"])
+        try consumer.subscribe(to: topology.inputs)
+        logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
 
         let settings = OfferEngineSettings(
             maxOffersPerCart: configuration.maxOffersPerCart,
@@ -50,22 +61,34 @@ public struct OfferWorker: Service, CustomStringConvertible {
         var loop = ProcessingLoop(
             consumer: consumer, producer: producer, restorer: restorer, logger: logger,
             topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds,
+            live: live, settings: settings,
             processor: EventProcessor(
-                engine: OfferEngine(catalog: catalog, settings: settings),
+                engine: OfferEngine(catalog: live.current.catalog, settings: settings),
                 topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
                 codec: EventCodec(limits: configuration.limits)))
+        let watcher = configuration.offersFile.map {
+            CatalogFileWatcher(path: $0, interval: configuration.catalogReloadInterval, live: live, metrics: catalogMetrics, logger: logger)
+        }
         do {
-            try await loop.run(maxBatchSize: configuration.maxBatchSize)
+            // The catalog sources run beside the processing loop until it ends.
+            try await withThrowingTaskGroup(of: Void.self) { sources in
+                if let watcher { sources.addTask { await watcher.run() } }
+                if let follower { sources.addTask { await follower.follow() } }
+                try await loop.run(maxBatchSize: configuration.maxBatchSize)
+                sources.cancelAll()
+            }
         } catch {
             logger.error("offer worker stopping on error; uncommitted input will be processed again on restart", metadata: ["error": "\(error)"])
             producer.close(timeout: .seconds(5))
             await consumer.close()
             await restorer.close()
+            await follower?.close()
             throw error
         }
         producer.close()
         await consumer.close()
         await restorer.close()
+        await follower?.close()
         logger.info("offer worker stopped: outputs flushed, offsets committed, group left", metadata: ["carts": "\(loop.store.cartCount)"])
     }
 
@@ -83,24 +106,43 @@ public struct OfferWorker: Service, CustomStringConvertible {
         try await admin.createTopics([NewTopic(name: changelog, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])])
     }
 
+    /// What the worker found at start-up.
+    private struct Topology {
+        /// The topics to consume: the two inputs, and `offer.declined` when it exists.
+        var inputs: [String]
+        /// The catalog topic's partition count, when one is configured.
+        var catalogPartitions: Int?
+    }
+
     /// Fails fast when a topic is missing or the inputs are not co-partitioned.
-    private func checkTopics() async throws {
+    private func checkTopics() async throws -> Topology {
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
         let counts = try await admin.partitionCounts()
-        let inputs = configuration.topics.inputs
-        let missing = inputs.filter { counts[$0] == nil }
+        let required = configuration.topics.inputs
+        let missing = required.filter { counts[$0] == nil }
         if !missing.isEmpty {
             throw ConfigurationError(problems: ["input topic(s) \(missing.joined(separator: ", ")) do not exist: create them (keyed by cartId, same partition count) or fix the topic names"])
         }
-        let inputCounts = inputs.map { "\($0)=\(counts[$0]!)" }
-        if Set(inputs.map { counts[$0]! }).count > 1 {
-            throw ConfigurationError(problems: ["input topics must have the same partition count so a cart's events meet in one worker; found \(inputCounts.joined(separator: ", "))"])
+        var inputs: [String] = required
+        if counts[configuration.topics.offerDeclined] != nil { inputs.append(configuration.topics.offerDeclined) }
+        let inputCounts: Set<Int> = Set(inputs.map { counts[$0] ?? 0 })
+        if inputCounts.count > 1 {
+            let found = inputs.map { "\($0)=\(counts[$0] ?? 0)" }.joined(separator: ", ")
+            throw ConfigurationError(problems: ["input topics must have the same partition count so a cart's events meet in one worker; found \(found)"])
         }
         let missingOutputs = configuration.topics.outputs.filter { counts[$0] == nil }
         if !missingOutputs.isEmpty && !configuration.outputTopicsAutoCreated {
             throw ConfigurationError(problems: ["output topic(s) \(missingOutputs.joined(separator: ", ")) do not exist: create them, or pass --allow-auto-create-topics if your brokers create topics on first write"])
         }
-        try await ensureChangelog(admin: admin, counts: counts, partitions: counts[inputs[0]]!)
+        var catalogPartitions: Int?
+        if let catalogTopic = configuration.catalogTopic {
+            guard let count = counts[catalogTopic] else {
+                throw ConfigurationError(problems: ["the offers topic \(catalogTopic) does not exist: create it (compacted, key offerId) or fix --offers-topic"])
+            }
+            catalogPartitions = count
+        }
+        try await ensureChangelog(admin: admin, counts: counts, partitions: counts[required[0]] ?? 1)
+        return Topology(inputs: inputs, catalogPartitions: catalogPartitions)
     }
 }
 
@@ -117,8 +159,12 @@ struct ProcessingLoop {
     let logger: Logger
     let topics: TopicNames
     let cartIdleSeconds: Int
-    let processor: EventProcessor
+    let live: LiveCatalog
+    let settings: OfferEngineSettings
+    var processor: EventProcessor
     var store = CartStateStore()
+    /// The catalog generation the processor's engine was built from.
+    var catalogGeneration = 0
     /// The input partitions this worker owns; only their records are processed, and only
     /// after their state is restored.
     var assigned = Set<TopicPartition>()
@@ -180,6 +226,11 @@ struct ProcessingLoop {
     private mutating func process(_ records: [ConsumerRecord]) async throws {
         guard !records.isEmpty else { return }
         let start = ContinuousClock.now
+        let (catalog, generation) = live.current
+        if generation != catalogGeneration {
+            processor.engine = OfferEngine(catalog: catalog, settings: settings)
+            catalogGeneration = generation
+        }
         var outputs: [ProducerRecord] = []
         var nextOffsets: [TopicPartition: Int64] = [:]
         for record in records {

@@ -7,6 +7,8 @@ public struct TopicNames: Sendable, Hashable {
     public var cartUpdated = "cart.updated"
     /// Input: shoppers accepting a presented offer.
     public var offerAccepted = "offer.accepted"
+    /// Optional input: shoppers declining a presented offer (consumed when the topic exists).
+    public var offerDeclined = "offer.declined"
     /// Output: offers to show.
     public var offerPresented = "offer.presented"
     /// Output: what to change in a cart after an acceptance.
@@ -28,7 +30,7 @@ public struct TopicNames: Sendable, Hashable {
     public var outputs: [String] { [offerPresented, cartMutation, offerRejected, deadLetter] }
 
     /// Every topic the worker uses.
-    public var all: [String] { inputs + outputs + [changelog] }
+    public var all: [String] { inputs + [offerDeclined] + outputs + [changelog] }
 }
 
 /// Everything the worker needs to run, validated before it connects to anything.
@@ -47,6 +49,13 @@ public struct WorkerConfiguration: Sendable {
     public var eventSource: String
     /// Input events over these limits go to the dead-letter topic.
     public var limits: EventLimits
+    /// The catalog file the offers came from, reloaded when it changes and on SIGHUP.
+    public var offersFile: String?
+    /// How often the catalog file is checked for changes; `nil` for SIGHUP only.
+    public var catalogReloadInterval: Duration?
+    /// A compacted topic of offers (key offerId, value the offer, empty value deletes it),
+    /// read in full before any event is processed, then followed.
+    public var catalogTopic: String?
     /// Carts with no event for this long (in event time) are forgotten.
     public var cartIdleSeconds: Int
     /// How long a presentation is remembered after it expires.
@@ -63,6 +72,9 @@ public struct WorkerConfiguration: Sendable {
         maxBatchSize: Int = 500,
         eventSource: String = "/offer-worker",
         limits: EventLimits = EventLimits(),
+        offersFile: String? = nil,
+        catalogReloadInterval: Duration? = Duration.seconds(5),
+        catalogTopic: String? = nil,
         cartIdleSeconds: Int = 86_400,
         presentationRetentionSeconds: Int = 3600,
         outputTopicsAutoCreated: Bool = false
@@ -74,6 +86,9 @@ public struct WorkerConfiguration: Sendable {
         self.maxBatchSize = maxBatchSize
         self.eventSource = eventSource
         self.limits = limits
+        self.offersFile = offersFile
+        self.catalogReloadInterval = catalogReloadInterval
+        self.catalogTopic = catalogTopic
         self.cartIdleSeconds = cartIdleSeconds
         self.presentationRetentionSeconds = presentationRetentionSeconds
         self.outputTopicsAutoCreated = outputTopicsAutoCreated
@@ -88,7 +103,9 @@ public struct WorkerConfiguration: Sendable {
         if groupId.isEmpty { problems.append("--group-id must not be empty") }
         if maxOffersPerCart < 1 { problems.append("--max-offers-per-cart must be at least 1 (got \(maxOffersPerCart))") }
         if maxBatchSize < 1 { problems.append("--max-batch-size must be at least 1 (got \(maxBatchSize))") }
-        let names = topics.all
+        if let catalogTopic, catalogTopic.isEmpty { problems.append("--offers-topic must not be empty") }
+        var names: [String] = topics.all
+        if let catalogTopic { names.append(catalogTopic) }
         for name in names where name.isEmpty { problems.append("topic names must not be empty") }
         let duplicated = Dictionary(grouping: names, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         if !duplicated.isEmpty {

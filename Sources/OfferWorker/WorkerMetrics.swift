@@ -6,6 +6,8 @@ import Metrics
 struct WorkerMetrics: Sendable {
     let cartEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "cart.updated")])
     let acceptanceEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "offer.accepted")])
+    let declineEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "offer.declined")])
+    let ignoredDeclines = Counter(label: "offer_worker_ignored_declines_total")
     let presented = Counter(label: "offer_worker_offers_presented_total")
     let mutations = Counter(label: "offer_worker_cart_mutations_total")
     let rejections = Counter(label: "offer_worker_offers_rejected_total")

@@ -6,20 +6,10 @@ import ServiceLifecycle
 
 /// Start-up helpers shared by the command line and the demo.
 public enum WorkerRuntime {
-    /// Loads an offer catalog file (`{"offers": [...]}`), with every problem and its path in
-    /// the error.
+    /// Loads an offer catalog file (JSON or YAML), with every problem and its path in the
+    /// error.
     public static func loadCatalog(path: String) throws -> OfferCatalog {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ConfigurationError(problems: ["cannot read offers file \(path): \(error.localizedDescription)"])
-        }
-        do {
-            return try OfferCatalog.load(json: data)
-        } catch {
-            throw ConfigurationError(problems: error.problems.map { "\(path): \($0)" })
-        }
+        try CatalogFile.load(path: path)
     }
 
     /// Runs services until SIGTERM or SIGINT, then shuts them down gracefully.

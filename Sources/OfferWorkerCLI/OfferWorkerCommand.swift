@@ -53,6 +53,7 @@ struct KafkaOptions: ParsableArguments {
 struct TopicOptions: ParsableArguments {
     @Option(help: "Input topic of cart updates.") var cartUpdatedTopic = TopicNames().cartUpdated
     @Option(help: "Input topic of offer acceptances.") var offerAcceptedTopic = TopicNames().offerAccepted
+    @Option(help: "Input topic of offer declines (consumed when it exists).") var offerDeclinedTopic = TopicNames().offerDeclined
     @Option(help: "Output topic of presented offers.") var offerPresentedTopic = TopicNames().offerPresented
     @Option(help: "Output topic of cart mutations.") var cartMutationTopic = TopicNames().cartMutation
     @Option(help: "Output topic of rejected acceptances.") var offerRejectedTopic = TopicNames().offerRejected
@@ -63,6 +64,7 @@ struct TopicOptions: ParsableArguments {
         var names = TopicNames()
         names.cartUpdated = cartUpdatedTopic
         names.offerAccepted = offerAcceptedTopic
+        names.offerDeclined = offerDeclinedTopic
         names.offerPresented = offerPresentedTopic
         names.cartMutation = cartMutationTopic
         names.offerRejected = offerRejectedTopic
@@ -97,7 +99,10 @@ extension OfferWorkerCommand {
         @OptionGroup var topics: TopicOptions
         @OptionGroup var logging: LoggingOptions
 
-        @Option(help: "Offer catalog file: {\"offers\": [...]}.") var offers: String
+        @Option(help: "Offer catalog file, JSON or YAML: {\"offers\": [...]}; reloaded when it changes and on SIGHUP.") var offers: String?
+        @Option(help: "Compacted Kafka topic of offers (key offerId, value the offer, empty value deletes it), read in full at start.")
+        var offersTopic: String?
+        @Option(help: "Seconds between checks of the offers file for changes (0: only on SIGHUP).") var offersReloadInterval = 5
         @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
         @Option(help: "At most this many offers are presented per cart event.") var maxOffersPerCart = 3
         @Option(help: "Records processed per poll before outputs are flushed and offsets committed.") var maxBatchSize = 500
@@ -115,7 +120,11 @@ extension OfferWorkerCommand {
 
         func run() async throws {
             let logger = logging.bootstrap(label: "offer-worker")
-            let catalog = try WorkerRuntime.loadCatalog(path: offers)
+            guard offers != nil || offersTopic != nil else {
+                throw ValidationError("give the offers: --offers FILE, --offers-topic TOPIC, or both")
+            }
+            guard offersReloadInterval >= 0 else { throw ValidationError("--offers-reload-interval must not be negative") }
+            let catalog = try offers.map { try WorkerRuntime.loadCatalog(path: $0) } ?? OfferCatalog(offers: [])
             var services: [any Service] = []
             var bootstrap: String? = nil
             if embedded {
@@ -127,7 +136,9 @@ extension OfferWorkerCommand {
             let configuration = WorkerConfiguration(
                 kafka: try kafka.configuration(bootstrapOverride: bootstrap), groupId: groupId, topics: topics.names,
                 maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource,
-                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines), cartIdleSeconds: cartIdleSeconds, presentationRetentionSeconds: presentationRetentionSeconds,
+                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines),
+                offersFile: offers, catalogReloadInterval: offersReloadInterval > 0 ? .seconds(offersReloadInterval) : nil,
+                catalogTopic: offersTopic, cartIdleSeconds: cartIdleSeconds, presentationRetentionSeconds: presentationRetentionSeconds,
                 outputTopicsAutoCreated: allowAutoCreateTopics)
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)

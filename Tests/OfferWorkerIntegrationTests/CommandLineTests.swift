@@ -85,6 +85,20 @@ struct CommandLineTests {
         #expect(output.contains("offers[1].displayCriteria.all[1].subtotal.gte: not a decimal string: 'ten'"), "\(output)")
         #expect(output.contains("offers[2].status: unknown value 'live' (expected active, paused, archived)"), "\(output)")
 
+        let yaml = FileManager.default.temporaryDirectory.appendingPathComponent("offers-\(UUID()).yml")
+        try """
+        offers:
+          - offerId: yaml-offer
+            kind: crossSell
+            status: active
+            displayCriteria: { subtotal: { gte: "10.00" } }
+            items: [{ productId: p, variantId: v, quantity: 1, unitPrice: 9.5 }]
+        """.write(to: yaml, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: yaml) }
+        let (yamlStatus, yamlOutput) = try CommandLine.run(["offers", "validate", yaml.path])
+        #expect(yamlStatus != 0)
+        #expect(yamlOutput.contains("offers[0].items[0].unitPrice: not a decimal string"), "\(yamlOutput)")
+
         let good = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
         defer { try? FileManager.default.removeItem(at: good) }
         let (goodStatus, goodOutput) = try CommandLine.run(["offers", "validate", good.path])

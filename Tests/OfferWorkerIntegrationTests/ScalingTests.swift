@@ -134,9 +134,9 @@ final class WorkerGroup: KafkaTestEnvironment, Sendable {
 
     /// Starts `offer-worker run` in the group (short session timeout, so a killed member is
     /// replaced within seconds).
-    func startWorker(_ extraArguments: [String] = []) throws -> WorkerProcess {
+    func startWorker(_ extraArguments: [String] = [], offers: String? = nil) throws -> WorkerProcess {
         try WorkerProcess(arguments: [
-            "run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offersFile.path, "--group-id", groupId,
+            "run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offers ?? offersFile.path, "--group-id", groupId,
             "--log-level", "info", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000",
         ] + extraArguments)
     }
@@ -191,6 +191,9 @@ final class WorkerProcess: Sendable {
         if process.isRunning { self.kill(); return -1 }
         return process.terminationStatus
     }
+
+    /// Sends `signal` (SIGHUP, say) without waiting.
+    func signal(_ signal: Int32) { Foundation.kill(process.processIdentifier, signal) }
 
     /// SIGKILL: a crash, with no chance to commit, flush or leave the group.
     func kill() {

@@ -23,9 +23,11 @@ final class WorkerHarness: Sendable {
 
     init(
         offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
-        limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true
+        limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true,
+        offersFile: String? = nil, catalogTopic: String? = nil, beforeStart: (EmbeddedKafkaCluster) throws -> Void = { _ in }
     ) async throws {
         cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: partitions)
+        try beforeStart(cluster)
         kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
         producer = try KafkaProducer(configuration: kafka)
         outputs = try await KafkaTopicReader(configuration: kafka, topics: topics.outputs)
@@ -34,7 +36,8 @@ final class WorkerHarness: Sendable {
         self.logger = logger
         // A short session, so a member that stopped without leaving is replaced quickly.
         configuration = WorkerConfiguration(
-            kafka: kafka.merging(["session.timeout.ms": "6000"]).merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits)
+            kafka: kafka.merging(["session.timeout.ms": "6000"]).merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
+            offersFile: offersFile, catalogReloadInterval: .milliseconds(200), catalogTopic: catalogTopic)
         catalog = try OfferCatalog(offers: offers)
         if startWorker { _ = self.startWorker() }
     }

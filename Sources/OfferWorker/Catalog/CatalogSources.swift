@@ -1,0 +1,180 @@
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import OfferEngine
+import Synchronization
+import UnixSignals
+
+/// Metrics of catalog changes, by source (`file` or `topic`).
+struct CatalogMetrics: Sendable {
+    let offers = Gauge(label: "offer_worker_catalog_offers")
+    let fileUpdates = Counter(label: "offer_worker_catalog_updates_total", dimensions: [("source", "file")])
+    let topicUpdates = Counter(label: "offer_worker_catalog_updates_total", dimensions: [("source", "topic")])
+    let fileRejections = Counter(label: "offer_worker_catalog_rejected_total", dimensions: [("source", "file")])
+    let topicRejections = Counter(label: "offer_worker_catalog_rejected_total", dimensions: [("source", "topic")])
+}
+
+/// Reloads the catalog file when its contents change (checked every `interval`) and on
+/// SIGHUP. A file that does not load is refused with its problems logged; the last good
+/// catalog stays in force and the worker carries on.
+struct CatalogFileWatcher: Sendable {
+    let path: String
+    /// How often to look at the file; `nil` for SIGHUP only.
+    let interval: Duration?
+    let live: LiveCatalog
+    let metrics: CatalogMetrics
+    let logger: Logger
+
+    func run() async {
+        let lastContents = LastContents(FileManager.default.contents(atPath: path))
+        await withDiscardingTaskGroup { group in
+            if let interval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: interval)
+                        let contents = FileManager.default.contents(atPath: path)
+                        let changed = lastContents.replace(with: contents)
+                        if changed { reload(reason: "file changed") }
+                    }
+                }
+            }
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    _ = lastContents.replace(with: FileManager.default.contents(atPath: path))
+                    reload(reason: "SIGHUP")
+                }
+            }
+        }
+    }
+
+    private func reload(reason: String) {
+        do {
+            let catalog = try CatalogFile.load(path: path)
+            try live.replaceFileOffers(catalog.offers)
+            metrics.fileUpdates.increment()
+            metrics.offers.record(live.current.catalog.offers.count)
+            logger.info("offer catalog reloaded", metadata: ["file": "\(path)", "reason": "\(reason)", "offers": "\(catalog.offers.count)"])
+        } catch {
+            metrics.fileRejections.increment()
+            logger.error("offer catalog file refused; the last good catalog stays in force", metadata: [
+                "file": "\(path)", "reason": "\(reason)", "problems": "\(Self.problems(of: error))",
+            ])
+        }
+    }
+
+    /// The file contents last looked at, shared by the timer and the signal handler.
+    private final class LastContents: Sendable {
+        private let contents: Mutex<Data?>
+        init(_ contents: Data?) { self.contents = Mutex(contents) }
+
+        /// Stores `new`; returns whether it is readable and differs from before.
+        func replace(with new: Data?) -> Bool {
+            contents.withLock { last in
+                defer { last = new }
+                return new != nil && new != last
+            }
+        }
+    }
+
+    static func problems(of error: any Error) -> String {
+        switch error {
+        case let error as ConfigurationError: error.problems.joined(separator: "; ")
+        case let error as CatalogError: error.problems.joined(separator: "; ")
+        default: "\(error)"
+        }
+    }
+}
+
+/// Follows a compacted catalog topic (key offerId, value the offer as JSON, an empty value
+/// deletes it), read in full by every worker, outside the consumer group.
+final class CatalogTopicFollower: Sendable {
+    let topic: String
+    let live: LiveCatalog
+    let metrics: CatalogMetrics
+    let logger: Logger
+    private let consumer: KafkaConsumer
+    private let codec = EventCodec()
+
+    init(topic: String, kafka: KafkaConfiguration, live: LiveCatalog, metrics: CatalogMetrics, logger: Logger) throws {
+        self.topic = topic
+        self.live = live
+        self.metrics = metrics
+        self.logger = logger
+        consumer = try KafkaConsumer(
+            configuration: kafka.merging(["group.id": "offer-worker-catalog", "enable.auto.commit": "false"]), logger: logger)
+    }
+
+    /// Reads the topic from the beginning up to its end as of now; the worker processes no
+    /// event before this returns.
+    func loadAll(partitions: Int) async throws {
+        let all = (0..<Int32(partitions)).map { TopicPartition(topic: topic, partition: $0) }
+        var remaining: [TopicPartition: Int64] = [:]
+        for partition in all {
+            let (low, high) = try await consumer.watermarks(of: partition)
+            if high > low { remaining[partition] = high }
+        }
+        try consumer.assign(all)
+        var offers = 0
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !remaining.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError.timedOut("reading the catalog topic \(topic) took longer than 120 s; still missing \(remaining.keys.sorted())")
+            }
+            for case .records(let records) in try await consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) {
+                for record in records {
+                    apply(record)
+                    offers += 1
+                    if let end = remaining[record.topicPartition], record.offset + 1 >= end { remaining.removeValue(forKey: record.topicPartition) }
+                }
+            }
+        }
+        logger.info("offer catalog topic read", metadata: ["topic": "\(topic)", "records": "\(offers)", "offers": "\(live.current.catalog.offers.count)"])
+    }
+
+    /// Applies changes as they arrive, until cancelled.
+    func follow() async {
+        while !Task.isCancelled {
+            do {
+                for case .records(let records) in try await consumer.poll(maxRecords: 1000, timeout: .milliseconds(200)) {
+                    records.forEach(apply)
+                }
+            } catch {
+                logger.warning("catalog topic poll failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func close() async { await consumer.close() }
+
+    private func apply(_ record: ConsumerRecord) {
+        guard let offerId = record.keyString, !offerId.isEmpty else {
+            return refuse(record, "no key: the key must be the offerId")
+        }
+        do {
+            if let value = record.value, !value.isEmpty {
+                let offer = try codec.decode(Offer.self, from: value)
+                guard offer.offerId == offerId else {
+                    return refuse(record, "key '\(offerId)' is not the offer's offerId '\(offer.offerId)'")
+                }
+                try live.setTopicOffer(offerId, offer)
+            } else {
+                try live.setTopicOffer(offerId, nil)
+            }
+            metrics.topicUpdates.increment()
+            metrics.offers.record(live.current.catalog.offers.count)
+            logger.info("offer catalog updated from the topic", metadata: ["offerId": "\(offerId)", "deleted": "\(record.value?.isEmpty ?? true)"])
+        } catch {
+            refuse(record, CatalogFileWatcher.problems(of: error))
+        }
+    }
+
+    private func refuse(_ record: ConsumerRecord, _ reason: String) {
+        metrics.topicRejections.increment()
+        logger.error("offer from the catalog topic refused; the last good version stays in force", metadata: [
+            "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+            "key": "\(record.keyString ?? "")", "reason": "\(reason)",
+        ])
+    }
+}
