@@ -12,12 +12,14 @@ public enum WorkerRuntime {
         try CatalogFile.load(path: path)
     }
 
-    /// Runs services until SIGTERM or SIGINT, then shuts them down gracefully.
-    public static func runUntilSignalled(_ services: [any Service], logger: Logger) async throws {
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+    /// Runs services until SIGTERM or SIGINT, then shuts them down gracefully; services still
+    /// running `shutdownDeadline` after the signal are cancelled.
+    public static func runUntilSignalled(_ services: [any Service], shutdownDeadline: Duration = .seconds(30), logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
+            logger: logger)
+        configuration.maximumGracefulShutdownDuration = shutdownDeadline
+        try await ServiceGroup(configuration: configuration).run()
     }
 }

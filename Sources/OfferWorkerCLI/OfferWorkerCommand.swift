@@ -110,6 +110,8 @@ extension OfferWorkerCommand {
         @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
         @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
         @Option(help: "Carts with no event for this many seconds (event time) are forgotten.") var cartIdleSeconds = 86_400
+        @Option(help: "Seconds after SIGTERM/SIGINT within which the worker must have flushed, committed and left the group; then it is cancelled.")
+        var shutdownTimeout = 30
         @Option(help: "Seconds a presentation is remembered after it expires (late acceptances are answered 'expired').")
         var presentationRetentionSeconds = 3600
         @Flag(help: "Start even when output topics are missing, because the brokers create topics on first write.")
@@ -124,6 +126,7 @@ extension OfferWorkerCommand {
                 throw ValidationError("give the offers: --offers FILE, --offers-topic TOPIC, or both")
             }
             guard offersReloadInterval >= 0 else { throw ValidationError("--offers-reload-interval must not be negative") }
+            guard shutdownTimeout >= 1 else { throw ValidationError("--shutdown-timeout must be at least 1 second") }
             let catalog = try offers.map { try WorkerRuntime.loadCatalog(path: $0) } ?? OfferCatalog(offers: [])
             var services: [any Service] = []
             var bootstrap: String? = nil
@@ -142,7 +145,7 @@ extension OfferWorkerCommand {
                 outputTopicsAutoCreated: allowAutoCreateTopics)
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
-            try await WorkerRuntime.runUntilSignalled(services, logger: logger)
+            try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownTimeout), logger: logger)
         }
     }
 

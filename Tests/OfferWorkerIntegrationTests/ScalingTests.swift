@@ -31,6 +31,9 @@ struct ScalingTests {
         #expect(reconciliation.expected.keys.filter { $0.topic == "cart.mutation" }.count == acceptances)
         try await reconciliation.check(kafka: group.kafka)
 
+        _ = await eventually {
+            [first, second, third].map { $0.ownedPartitions(of: "cart.updated").count }.reduce(0, +) == 6
+        }
         let owned = [first, second, third].map { $0.ownedPartitions(of: "cart.updated") }
         #expect(owned.allSatisfy { !$0.isEmpty }, "every worker should own partitions: \(owned)")
         #expect(owned.reduce(0) { $0 + $1.count } == 6 && owned.reduce(Set<Int32>()) { $0.union($1) } == Set(0..<6),
@@ -54,7 +57,8 @@ struct ScalingTests {
         let reconciliation = try Reconciliation(inputs: inputs, offers: Fixtures.offers)
         #expect(reconciliation.expected.keys.filter { $0.topic == "cart.mutation" }.count == acceptances)
         try await reconciliation.check(kafka: group.kafka)
-        #expect(survivor.ownedPartitions(of: "cart.updated") == Set(0..<4))
+        let owned = await eventually { survivor.ownedPartitions(of: "cart.updated") == Set(0..<4) }
+        #expect(owned, "\(survivor.log.split(separator: "\n").filter { $0.contains("partitions") }.joined(separator: "\n"))")
         #expect(survivor.log.contains("partition state restored"))
         #expect(try await survivor.stop() == 0)
     }
@@ -107,6 +111,17 @@ struct ScalingTests {
         for record in changelog { latest[record.keyString ?? ""] = record }
         let deleted = latest.values.filter { $0.value == nil || $0.value!.isEmpty }.count
         #expect(deleted == 400, "tombstones for the 400 idle carts, found \(deleted)")
+    }
+
+    /// Waits up to `timeout` for `condition` (read from process logs, which arrive a little
+    /// after the fact).
+    func eventually(timeout: Duration = .seconds(15), _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return true
     }
 
     static func carts(_ prefix: String, _ count: Int, minute: Int) -> [CartUpdated] {
