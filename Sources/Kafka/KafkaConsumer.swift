@@ -156,6 +156,8 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    var nativeHandle: OpaquePointer { client.handle }
+
     /// The fatal error this consumer raised, if any.
     public var fatalError: KafkaError? { client.fatalError }
 

@@ -12,13 +12,16 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
     public let isRetriable: Bool
     /// Whether the client instance is unusable and must be recreated.
     public let isFatal: Bool
+    /// For a transactional producer: the transaction must be aborted (and can be retried).
+    public let requiresAbort: Bool
 
-    public init(code: Int32, name: String, message: String, isRetriable: Bool = false, isFatal: Bool = false) {
+    public init(code: Int32, name: String, message: String, isRetriable: Bool = false, isFatal: Bool = false, requiresAbort: Bool = false) {
         self.code = code
         self.name = name
         self.message = message
         self.isRetriable = isRetriable
         self.isFatal = isFatal
+        self.requiresAbort = requiresAbort
     }
 
     init(_ err: rd_kafka_resp_err_t, message: String? = nil) {
@@ -35,7 +38,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
             name: rd_kafka_error_name(error).map { String(cString: $0) } ?? "",
             message: rd_kafka_error_string(error).map { String(cString: $0) } ?? "",
             isRetriable: rd_kafka_error_is_retriable(error) != 0,
-            isFatal: rd_kafka_error_is_fatal(error) != 0
+            isFatal: rd_kafka_error_is_fatal(error) != 0,
+            requiresAbort: rd_kafka_error_txn_requires_abort(error) != 0
         )
     }
 

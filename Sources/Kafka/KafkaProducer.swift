@@ -94,6 +94,8 @@ public final class KafkaProducer: Sendable {
         poller.stop()
     }
 
+    var nativeHandle: OpaquePointer { client.handle }
+
     /// The fatal error this producer raised, if any (for example a fenced idempotent producer).
     public var fatalError: KafkaError? { client.fatalError }
 

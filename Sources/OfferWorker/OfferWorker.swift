@@ -48,10 +48,15 @@ public struct OfferWorker: Service, CustomStringConvertible {
             return follower
         }()
 
-        let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
-        let restorer = try KafkaPartitionReader(configuration: configuration.kafka, logger: logger)
-        let consumer = try KafkaConsumer(
-            configuration: configuration.kafka.merging(["group.id": configuration.groupId]), logger: logger)
+        let exactlyOnce = configuration.guarantee == .exactlyOnce
+        // Read-committed everywhere, so aborted outputs and state are never seen.
+        let kafka = configuration.kafka.merging(["isolation.level": "read_committed"])
+        let producer = try KafkaProducer(
+            configuration: exactlyOnce ? kafka.merging(["transactional.id": configuration.transactionalId ?? ""]) : configuration.kafka,
+            logger: logger)
+        if exactlyOnce { try await producer.initTransactions() }
+        let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)
+        let consumer = try KafkaConsumer(configuration: kafka.merging(["group.id": configuration.groupId]), logger: logger)
         try consumer.subscribe(to: topology.inputs)
         logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
 
@@ -61,7 +66,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
         var loop = ProcessingLoop(
             consumer: consumer, producer: producer, restorer: restorer, logger: logger,
             topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds,
-            live: live, settings: settings,
+            live: live, settings: settings, exactlyOnce: exactlyOnce,
             processor: EventProcessor(
                 engine: OfferEngine(catalog: live.current.catalog, settings: settings),
                 topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
@@ -161,6 +166,8 @@ struct ProcessingLoop {
     let cartIdleSeconds: Int
     let live: LiveCatalog
     let settings: OfferEngineSettings
+    /// Outputs, changelog and offsets in one transaction per batch.
+    let exactlyOnce: Bool
     var processor: EventProcessor
     var store = CartStateStore()
     /// The catalog generation the processor's engine was built from.
@@ -237,14 +244,18 @@ struct ProcessingLoop {
             outputs += processor.process(record, store: &store)
             nextOffsets[record.topicPartition] = record.offset + 1
         }
-        try await deliver(outputs)
-
         var evicted = 0
         for partition in Set(records.map(\.partition)) {
             evicted += store.evictIdleCarts(partition: partition, idleSeconds: cartIdleSeconds)
         }
-        try await deliver(store.takeChangelog(topic: topics.changelog, codec: processor.codec))
-        try await commit(nextOffsets)
+        let changelog = store.takeChangelog(topic: topics.changelog, codec: processor.codec)
+        if exactlyOnce {
+            try await commitTransaction(outputs + changelog, offsets: nextOffsets)
+        } else {
+            try await deliver(outputs)
+            try await deliver(changelog)
+            try await commit(nextOffsets)
+        }
         processor.metrics.cartSessions.record(store.cartCount)
         processor.metrics.batchDuration.record(duration: start.duration(to: .now))
         if evicted > 0 {
@@ -280,6 +291,22 @@ struct ProcessingLoop {
         }
     }
 
+    /// Exactly-once: the batch's outputs, changelog records and offsets in one transaction.
+    /// A failed transaction is aborted and stops the worker: its in-memory state is ahead of
+    /// what was committed, and a restart restores both from Kafka.
+    private func commitTransaction(_ records: [ProducerRecord], offsets: [TopicPartition: Int64]) async throws {
+        do throws(KafkaError) {
+            try await producer.beginTransaction()
+            for case .failure(let error) in await producer.send(records) { throw error }
+            try await producer.sendOffsetsToTransaction(offsets, of: consumer)
+            try await producer.commitTransaction()
+        } catch {
+            logger.error("transaction failed; aborting it", metadata: ["error": "\(error)"])
+            try? await producer.abortTransaction()
+            throw WorkerError.transactionFailed(error)
+        }
+    }
+
     /// Commits offsets, retrying retriable errors for as long as it takes (a broker outage
     /// must not stop the worker); a non-retriable error stops it uncommitted. Offsets of
     /// partitions lost in a rebalance are left to their new owner, which finds the inputs
@@ -307,11 +334,13 @@ struct ProcessingLoop {
 public enum WorkerError: Error, CustomStringConvertible {
     case deliveryFailed(topic: String, error: KafkaError)
     case commitFailed(KafkaError)
+    case transactionFailed(KafkaError)
 
     public var description: String {
         switch self {
         case .deliveryFailed(let topic, let error): "output to \(topic) could not be delivered: \(error)"
         case .commitFailed(let error): "offsets could not be committed: \(error)"
+        case .transactionFailed(let error): "the transaction of a batch failed and was aborted: \(error)"
         }
     }
 

@@ -33,6 +33,16 @@ public struct TopicNames: Sendable, Hashable {
     public var all: [String] { inputs + [offerDeclined] + outputs + [changelog] }
 }
 
+/// How the worker delivers its outputs.
+public enum DeliveryGuarantee: String, Sendable, Hashable, CaseIterable {
+    /// Outputs, then the changelog, then offsets, each acknowledged before the next: a crash
+    /// re-processes, with the same output ids.
+    case atLeastOnce = "at-least-once"
+    /// Outputs, changelog and offsets in one Kafka transaction (brokers with transactions);
+    /// consumers reading with `isolation.level=read_committed` see each output once.
+    case exactlyOnce = "exactly-once"
+}
+
 /// Everything the worker needs to run, validated before it connects to anything.
 public struct WorkerConfiguration: Sendable {
     /// librdkafka properties shared by the worker's clients; must include `bootstrap.servers`.
@@ -60,6 +70,10 @@ public struct WorkerConfiguration: Sendable {
     public var cartIdleSeconds: Int
     /// How long a presentation is remembered after it expires.
     public var presentationRetentionSeconds: Int
+    public var guarantee: DeliveryGuarantee
+    /// The producer's `transactional.id` in exactly-once mode: stable for a pod across
+    /// restarts and unique among the group's pods (for example the pod name).
+    public var transactionalId: String?
     /// Whether missing output topics are left to the brokers to create on first write;
     /// otherwise the worker refuses to start without them.
     public var outputTopicsAutoCreated: Bool
@@ -77,6 +91,8 @@ public struct WorkerConfiguration: Sendable {
         catalogTopic: String? = nil,
         cartIdleSeconds: Int = 86_400,
         presentationRetentionSeconds: Int = 3600,
+        guarantee: DeliveryGuarantee = .atLeastOnce,
+        transactionalId: String? = nil,
         outputTopicsAutoCreated: Bool = false
     ) {
         self.kafka = kafka
@@ -91,6 +107,8 @@ public struct WorkerConfiguration: Sendable {
         self.catalogTopic = catalogTopic
         self.cartIdleSeconds = cartIdleSeconds
         self.presentationRetentionSeconds = presentationRetentionSeconds
+        self.guarantee = guarantee
+        self.transactionalId = transactionalId
         self.outputTopicsAutoCreated = outputTopicsAutoCreated
     }
 
@@ -116,6 +134,9 @@ public struct WorkerConfiguration: Sendable {
         if cartIdleSeconds < 1 { problems.append("--cart-idle-seconds must be at least 1 (got \(cartIdleSeconds))") }
         if presentationRetentionSeconds < 0 {
             problems.append("--presentation-retention-seconds must not be negative (got \(presentationRetentionSeconds))")
+        }
+        if guarantee == .exactlyOnce, (transactionalId ?? "").isEmpty {
+            problems.append("--guarantee exactly-once needs --transactional-id (stable per pod, unique in the group, for example the pod name)")
         }
         if eventSource.isEmpty { problems.append("--event-source must not be empty") }
         return problems

@@ -90,6 +90,7 @@ struct LoggingOptions: ParsableArguments {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension DeliveryGuarantee: ExpressibleByArgument {}
 
 extension OfferWorkerCommand {
     struct Run: AsyncParsableCommand {
@@ -110,6 +111,10 @@ extension OfferWorkerCommand {
         @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
         @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
         @Option(help: "Carts with no event for this many seconds (event time) are forgotten.") var cartIdleSeconds = 86_400
+        @Option(help: "at-least-once, or exactly-once (Kafka transactions; needs --transactional-id).")
+        var guarantee: DeliveryGuarantee = .atLeastOnce
+        @Option(help: "transactional.id for exactly-once: stable per pod, unique in the group (for example the pod name).")
+        var transactionalId: String?
         @Option(help: "Seconds after SIGTERM/SIGINT within which the worker must have flushed, committed and left the group; then it is cancelled.")
         var shutdownTimeout = 30
         @Option(help: "Seconds a presentation is remembered after it expires (late acceptances are answered 'expired').")
@@ -142,7 +147,7 @@ extension OfferWorkerCommand {
                 limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines),
                 offersFile: offers, catalogReloadInterval: offersReloadInterval > 0 ? .seconds(offersReloadInterval) : nil,
                 catalogTopic: offersTopic, cartIdleSeconds: cartIdleSeconds, presentationRetentionSeconds: presentationRetentionSeconds,
-                outputTopicsAutoCreated: allowAutoCreateTopics)
+                guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics)
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
             try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownTimeout), logger: logger)

@@ -24,7 +24,7 @@ final class WorkerHarness: Sendable {
     init(
         offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
         limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true,
-        offersFile: String? = nil, catalogTopic: String? = nil, beforeStart: (EmbeddedKafkaCluster) throws -> Void = { _ in }
+        offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce, beforeStart: (EmbeddedKafkaCluster) throws -> Void = { _ in }
     ) async throws {
         cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: partitions)
         try beforeStart(cluster)
@@ -37,7 +37,8 @@ final class WorkerHarness: Sendable {
         // A short session, so a member that stopped without leaving is replaced quickly.
         configuration = WorkerConfiguration(
             kafka: kafka.merging(["session.timeout.ms": "6000"]).merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
-            offersFile: offersFile, catalogReloadInterval: .milliseconds(200), catalogTopic: catalogTopic)
+            offersFile: offersFile, catalogReloadInterval: .milliseconds(200), catalogTopic: catalogTopic,
+            guarantee: guarantee, transactionalId: guarantee == .exactlyOnce ? "\(groupId)-worker" : nil)
         catalog = try OfferCatalog(offers: offers)
         if startWorker { _ = self.startWorker() }
     }
