@@ -57,14 +57,8 @@ struct EventProcessor: Sendable {
 
     private func offerAccepted(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let acceptance = try codec.decodeValidated(OfferAccepted.self, from: try value(of: record))
-        let outcome = store.update(cartId: acceptance.cartId, partition: record.partition, at: acceptance.occurredAt) { stored in
-            var session = stored?.session
-            let outcome = engine.offerAccepted(acceptance, key: record.keyString, session: &session)
-            if let session, session != stored?.session, let previous = stored {
-                stored = StoredCart(session: session, lastActivity: max(previous.lastActivity, acceptance.occurredAt),
-                                    recentCartEvents: previous.recentCartEvents)
-            }
-            return outcome
+        let outcome = updateKnownCart(acceptance.cartId, partition: record.partition, at: acceptance.occurredAt, store: &store) {
+            engine.offerAccepted(acceptance, key: record.keyString, session: &$0)
         }
         switch outcome {
         case .mutation(let mutation):
@@ -82,17 +76,26 @@ struct EventProcessor: Sendable {
     /// A decline changes what the cart is shown later; it causes no output of its own.
     private func offerDeclined(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let decline = try codec.decodeValidated(OfferDeclined.self, from: try value(of: record))
-        let outcome = store.update(cartId: decline.cartId, partition: record.partition, at: decline.occurredAt) { stored in
-            var session = stored?.session
-            let outcome = engine.offerDeclined(decline, key: record.keyString, session: &session)
-            if let session, session != stored?.session, let previous = stored {
-                stored = StoredCart(session: session, lastActivity: max(previous.lastActivity, decline.occurredAt),
-                                    recentCartEvents: previous.recentCartEvents)
-            }
-            return outcome
+        let outcome = updateKnownCart(decline.cartId, partition: record.partition, at: decline.occurredAt, store: &store) {
+            engine.offerDeclined(decline, key: record.keyString, session: &$0)
         }
         if case .ignored = outcome { metrics.ignoredDeclines.increment() }
         return []
+    }
+
+    /// Runs `body` on the session of a cart the worker already holds (an acceptance or a
+    /// decline never creates one), keeping the change and the cart's activity time.
+    private func updateKnownCart<R>(
+        _ cartId: String, partition: Int32, at time: EventTime, store: inout CartStateStore, _ body: (inout CartSession?) -> R
+    ) -> R {
+        store.update(cartId: cartId, partition: partition, at: time) { stored in
+            var session = stored?.session
+            let result = body(&session)
+            if let session, session != stored?.session, let previous = stored {
+                stored = StoredCart(session: session, lastActivity: max(previous.lastActivity, time), recentCartEvents: previous.recentCartEvents)
+            }
+            return result
+        }
     }
 
     private func value(of record: ConsumerRecord) throws(EventDecodingError) -> [UInt8] {

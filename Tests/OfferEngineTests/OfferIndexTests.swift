@@ -2,19 +2,6 @@ import Foundation
 import Testing
 @testable import OfferEngine
 
-/// SplitMix64: a small seeded generator, so every run draws the same catalogs and carts.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("OfferIndex: candidate offers by what cartContains looks for")
 struct OfferIndexTests {
     func keys(_ json: String) throws -> [String]? {
@@ -65,7 +52,7 @@ struct OfferIndexTests {
 
     @Test("the indexed evaluator presents exactly what the linear one does (600 random catalogs × random carts)")
     func indexedMatchesLinear() throws {
-        var rng = SeededGenerator(seed: 0x0FFE_12)
+        var rng = SplitMix64(seed: 0x0FFE_12)
         var presentations = 0
         for catalogNumber in 0..<600 {
             let offers = (0..<Int.random(in: 1...25, using: &rng)).map { randomOffer(index: $0, using: &rng) }
@@ -108,14 +95,14 @@ struct OfferIndexTests {
     static let types = ["shoes", "phones"]
     static let vendors = ["acme", "globex"]
 
-    func pick<T>(_ values: [T], using rng: inout SeededGenerator) -> T { values.randomElement(using: &rng)! }
+    func pick<T>(_ values: [T], using rng: inout SplitMix64) -> T { values.randomElement(using: &rng)! }
 
-    func some(_ values: [String], using rng: inout SeededGenerator) -> [String] {
+    func some(_ values: [String], using rng: inout SplitMix64) -> [String] {
         let chosen = values.filter { _ in Int.random(in: 0..<3, using: &rng) == 0 }
         return chosen.isEmpty ? [pick(values, using: &rng)] : chosen
     }
 
-    func randomContains(using rng: inout SeededGenerator) -> CartContains {
+    func randomContains(using rng: inout SplitMix64) -> CartContains {
         var contains = CartContains()
         repeat {
             switch Int.random(in: 0..<7, using: &rng) {
@@ -134,7 +121,7 @@ struct OfferIndexTests {
         return contains
     }
 
-    func randomCriteria(depth: Int, using rng: inout SeededGenerator) -> DisplayCriteria {
+    func randomCriteria(depth: Int, using rng: inout SplitMix64) -> DisplayCriteria {
         let leafOnly = depth >= 3
         switch Int.random(in: 0..<(leafOnly ? 6 : 10), using: &rng) {
         case 0, 1, 2: return .cartContains(randomContains(using: &rng))
@@ -147,7 +134,7 @@ struct OfferIndexTests {
         }
     }
 
-    func randomOffer(index: Int, using rng: inout SeededGenerator) -> Offer {
+    func randomOffer(index: Int, using rng: inout SplitMix64) -> Offer {
         let criteria = randomCriteria(depth: 0, using: &rng)
         let kind: OfferKind = criteria.canTrigger && Bool.random(using: &rng) ? .upsell : .crossSell
         let items = (0..<Int.random(in: 1...2, using: &rng)).map { _ -> OfferedItem in
@@ -172,7 +159,7 @@ struct OfferIndexTests {
             holdoutPercent: Int.random(in: 0..<5, using: &rng) == 0 ? DecimalAmount("\(Int.random(in: 0...100, using: &rng))")! : nil)
     }
 
-    func randomCart(id: String, version: Int64, using rng: inout SeededGenerator) -> CartUpdated {
+    func randomCart(id: String, version: Int64, using rng: inout SplitMix64) -> CartUpdated {
         let lines = (0..<Int.random(in: 0...5, using: &rng)).map { index -> CartLine in
             let product = pick(Self.products, using: &rng)
             return CartLine(

@@ -72,17 +72,9 @@ struct SecurityAndConfigurationTests {
 
     @Test("a missing output topic is refused at start-up unless auto-creation is allowed")
     func missingOutputTopic() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        for topic in ["cart.updated", "offer.accepted", "offer.presented", "cart.mutation", "offer.rejected"] {
-            try cluster.createTopic(topic, partitions: 2)
-        }
-        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
-        let worker = OfferWorker(configuration: WorkerConfiguration(kafka: kafka), catalog: try OfferCatalog(offers: Fixtures.offers))
-        await #expect {
-            try await worker.run()
-        } throws: { error in
-            "\(error)".contains("offer-worker.dlq") && "\(error)".contains("--allow-auto-create-topics")
-        }
+        let present = ["cart.updated", "offer.accepted", "offer.presented", "cart.mutation", "offer.rejected"]
+        try await expectStartupRefused(topics: Dictionary(uniqueKeysWithValues: present.map { ($0, 2) }),
+                                       mentioning: ["offer-worker.dlq", "--allow-auto-create-topics"])
     }
 }
 

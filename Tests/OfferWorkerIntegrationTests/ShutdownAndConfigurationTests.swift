@@ -48,33 +48,17 @@ struct ShutdownAndConfigurationTests {
         await reader.close()
     }
 
-    @Test("input topics with different partition counts are refused at start-up, naming both")
-    func coPartitioningIsChecked() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        try cluster.createTopic("cart.updated", partitions: 4)
-        try cluster.createTopic("offer.accepted", partitions: 2)
-        let worker = OfferWorker(
-            configuration: WorkerConfiguration(kafka: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])),
-            catalog: try OfferCatalog(offers: Fixtures.offers))
-        await #expect {
-            try await worker.run()
-        } throws: { error in
-            "\(error)".contains("cart.updated=4") && "\(error)".contains("offer.accepted=2")
-        }
+    @Test("input topics with different partition counts are refused at start-up, naming them", arguments: [
+        ["cart.updated": 4, "offer.accepted": 2],
+        ["cart.updated": 4, "offer.accepted": 4, "offer.declined": 3],
+    ])
+    func coPartitioningIsChecked(counts: [String: Int]) async throws {
+        try await expectStartupRefused(topics: counts, mentioning: counts.map { "\($0.key)=\($0.value)" })
     }
 
     @Test("a missing input topic is refused at start-up, naming it")
     func missingTopicIsRefused() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        try cluster.createTopic("cart.updated", partitions: 4)
-        let worker = OfferWorker(
-            configuration: WorkerConfiguration(kafka: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])),
-            catalog: try OfferCatalog(offers: Fixtures.offers))
-        await #expect {
-            try await worker.run()
-        } throws: { error in
-            "\(error)".contains("offer.accepted") && "\(error)".contains("do not exist")
-        }
+        try await expectStartupRefused(topics: ["cart.updated": 4], mentioning: ["offer.accepted", "do not exist"])
     }
 
     @Test("the CLI fails fast with what to fix: no bootstrap servers, unreadable offers file")
@@ -89,5 +73,20 @@ struct ShutdownAndConfigurationTests {
         let (status2, text2) = try CommandLine.run(["run", "--offers", offersFile.path])
         #expect(status2 != 0)
         #expect(text2.contains("KAFKA_BOOTSTRAP_SERVERS"))
+    }
+}
+
+/// Starts a worker against a cluster with just `topics` (name: partitions) and expects it to
+/// refuse to start with an error mentioning every one of `fragments`.
+func expectStartupRefused(topics: [String: Int], mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let cluster = try EmbeddedKafkaCluster()
+    for (topic, partitions) in topics { try cluster.createTopic(topic, partitions: partitions) }
+    let worker = OfferWorker(
+        configuration: WorkerConfiguration(kafka: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])),
+        catalog: try OfferCatalog(offers: Fixtures.offers))
+    await #expect(sourceLocation: sourceLocation) {
+        try await worker.run()
+    } throws: { error in
+        fragments.allSatisfy { "\(error)".contains($0) }
     }
 }
