@@ -25,26 +25,31 @@ struct SecurityAndConfigurationTests {
         return (process.terminationStatus, collected.text())
     }
 
-    @Test("SASL settings from a properties file, environment variables, flags and a secret file reach librdkafka; no secret is printed")
-    func secretsReachLibrdkafkaButNeverTheLog() async throws {
+    @Test("SASL settings from a properties file, environment variables, flags and a secret file reach librdkafka; no secret is printed",
+          arguments: ["PLAIN", "SCRAM-SHA-512", "OAUTHBEARER"])
+    func secretsReachLibrdkafkaButNeverTheLog(mechanism: String) async throws {
         let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: 2)
         let secretFile = try CommandLine.temporaryFile("S1-password-from-file\n")
-        let propertiesFile = try CommandLine.temporaryFile("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nssl.key.password=S2-from-properties\n")
+        let oauth = mechanism == "OAUTHBEARER" ? "enable.sasl.oauthbearer.unsecure.jwt=true\n" : ""
+        let propertiesFile = try CommandLine.temporaryFile("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=\(mechanism)\nssl.key.password=S2-from-properties\n\(oauth)")
         let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
         defer { for file in [secretFile, propertiesFile, offersFile] { try? FileManager.default.removeItem(at: file) } }
 
         let (status, output) = try await runWorker(
             ["run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offersFile.path, "--log-level", "debug",
              "--kafka-properties", propertiesFile.path, "-X", "sasl.password=@\(secretFile.path)"],
-            environment: ["OFFER_WORKER_KAFKA_SASL_USERNAME": "svc-offers", "OFFER_WORKER_KAFKA_SASL_PASSWORD": "S3-overridden-by-flag"])
+            environment: [
+                "OFFER_WORKER_KAFKA_SASL_USERNAME": "svc-offers", "OFFER_WORKER_KAFKA_SASL_PASSWORD": "S3-overridden-by-flag",
+                "OFFER_WORKER_KAFKA_SASL_OAUTHBEARER_CONFIG": mechanism == "OAUTHBEARER" ? "principal=svc-offers extension_ticket=S4-oauth-extension" : "",
+            ].filter { !$0.value.isEmpty })
 
         // The embedded broker does not speak SASL: librdkafka tried PLAIN with our settings,
         // and the worker gave up with an error instead of running unauthenticated.
         #expect(status != 0)
-        #expect(output.contains("SASL") && output.contains("PLAIN"), "\(output.suffix(2000))")
+        #expect(output.contains("SASL") && output.contains(mechanism), "\(output.suffix(2000))")
         #expect(output.contains("security.protocol=SASL_PLAINTEXT") && output.contains("sasl.username=svc-offers"))
         #expect(output.contains("sasl.password=[redacted]") && output.contains("ssl.key.password=[redacted]"))
-        for secret in ["S1-password-from-file", "S2-from-properties", "S3-overridden-by-flag"] {
+        for secret in ["S1-password-from-file", "S2-from-properties", "S3-overridden-by-flag", "S4-oauth-extension"] {
             #expect(!output.contains(secret), "secret \(secret) was printed")
         }
     }
