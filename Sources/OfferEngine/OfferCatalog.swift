@@ -24,8 +24,8 @@ public struct OfferCatalog: Sendable, Hashable {
         self.index = OfferIndex(offers: self.offers)
     }
 
-    /// Loads a catalog document, `{"offers": [...]}`, reporting a problem for every offer
-    /// that is wrong (not only the first).
+    /// Loads a catalog document, `{"offers": [...]}`, reporting every problem of every offer
+    /// (not only the first), each with its path.
     public static func load(json: Data) throws(CatalogError) -> OfferCatalog {
         let root: Any
         do {
@@ -42,9 +42,8 @@ public struct OfferCatalog: Sendable, Hashable {
             do {
                 let data = try JSONSerialization.data(withJSONObject: entry, options: [.fragmentsAllowed])
                 offers.append(try JSONDecoder().decode(Offer.self, from: data))
-            } catch let error as DecodingError {
-                let detail = EventCodec.describe(error)
-                problems.append(detail.hasPrefix("$") ? "offers[\(index)]\(detail.dropFirst())" : "offers[\(index)].\(detail)")
+            } catch is DecodingError {
+                problems += OfferDecodingProblems.find(in: entry, at: "offers[\(index)]")
             } catch {
                 problems.append("offers[\(index)]: \(error)")
             }

@@ -47,6 +47,25 @@ struct OfferCatalogTests {
         ])
     }
 
+    @Test("reports every decoding problem within one offer, not only the first")
+    func everyDecodingProblem() {
+        let offer = #"""
+        {"offerId":"many","kind":"downsell","status":"active","priority":"high","startsAt":"soon",
+         "displayCriteria":{"all":[{"subtotal":{"gte":"ten"}},{"cartHas":{}},{"not":{"cartContains":{"productIds":"p"}}}]},
+         "items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":9.5},{"productId":"q","quantity":1,"unitPrice":"1.00"}]}
+        """#
+        #expect(load(offer) == [
+            "offers[0].kind: unknown value 'downsell' (expected upsell, crossSell)",
+            "offers[0].priority: expected an integer",
+            "offers[0].startsAt: not an RFC 3339 date-time (such as \"2026-11-24T10:00:00Z\")",
+            "offers[0].displayCriteria.all[0].subtotal.gte: not a decimal string: 'ten'",
+            "offers[0].displayCriteria.all[1]: a condition has exactly one of all, any, not, cartContains, subtotal, itemCount, lineCount, currency, customer, attribute, schedule, excludes; found cartHas",
+            "offers[0].displayCriteria.all[2].not.cartContains.productIds: expected an array",
+            "offers[0].items[0].unitPrice: not a decimal string (amounts are strings such as \"19.99\")",
+            "offers[0].items[1].variantId: missing required field",
+        ])
+    }
+
     @Test("refuses semantic mistakes decoding cannot see", arguments: [
         (#"{"subtotal":{}}"#, "offers[0].displayCriteria.subtotal: give gte, lt or both"),
         (#"{"subtotal":{"gte":"5","lt":"5"}}"#, "offers[0].displayCriteria.subtotal: gte (5) must be below lt (5)"),
