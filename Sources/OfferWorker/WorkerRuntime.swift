@@ -1,7 +1,9 @@
 import Foundation
 import Kafka
 import Logging
+import Metrics
 import OfferEngine
+import Prometheus
 import ServiceLifecycle
 
 /// Start-up helpers shared by the command line and the demo.
@@ -10,6 +12,14 @@ public enum WorkerRuntime {
     /// error.
     public static func loadCatalog(path: String) throws -> OfferCatalog {
         try CatalogFile.load(path: path)
+    }
+
+    /// Sends the process's metrics to a Prometheus registry and serves it on `port`
+    /// (`GET /metrics`). Call once, before the worker starts.
+    public static func metricsEndpoint(port: Int, logger: Logger) throws -> MetricsEndpoint {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return try MetricsEndpoint(port: port, registry: registry, logger: logger)
     }
 
     /// Runs services until SIGTERM or SIGINT, then shuts them down gracefully; services still

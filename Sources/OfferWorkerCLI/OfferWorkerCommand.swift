@@ -110,6 +110,8 @@ extension OfferWorkerCommand {
         @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
         @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
         @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
+        @Option(help: "Serve Prometheus metrics at GET /metrics on this port (0 picks a free one; off when absent).")
+        var metricsPort: Int?
         @Option(help: "Carts with no event for this many seconds (event time) are forgotten.") var cartIdleSeconds = 86_400
         @Option(help: "at-least-once, or exactly-once (Kafka transactions; needs --transactional-id).")
         var guarantee: DeliveryGuarantee = .atLeastOnce
@@ -134,6 +136,7 @@ extension OfferWorkerCommand {
             guard shutdownTimeout >= 1 else { throw ValidationError("--shutdown-timeout must be at least 1 second") }
             let catalog = try offers.map { try WorkerRuntime.loadCatalog(path: $0) } ?? OfferCatalog(offers: [])
             var services: [any Service] = []
+            if let metricsPort { services.append(try WorkerRuntime.metricsEndpoint(port: metricsPort, logger: logger)) }
             var bootstrap: String? = nil
             if embedded {
                 let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
