@@ -6,10 +6,11 @@ import ServiceLifecycle
 /// The offer worker: consumes cart updates and acceptances, presents offers and emits cart
 /// mutations, as one member of a consumer group.
 ///
-/// Delivery is at-least-once: a polled batch is processed in order, its outputs are produced
-/// and acknowledged by the broker, and only then are its offsets committed. Output ids derive
-/// from the input, so a re-processed batch gives the same records and consumers can drop
-/// duplicates by `ce_id`.
+/// Each cart's state lives with its input partition and in a compacted changelog, restored
+/// when the partition is assigned. Delivery is at-least-once by default (outputs, then the
+/// changelog, then offsets, each acknowledged first) or exactly-once with Kafka transactions;
+/// output ids derive from the input, so consumers can drop duplicates by `ce_id`. The offer
+/// catalog follows its file and topic while the worker runs.
 ///
 /// On graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`) it finishes the batch in
 /// hand, flushes outputs, commits, and leaves the group.
@@ -74,6 +75,12 @@ public struct OfferWorker: Service, CustomStringConvertible {
         let watcher = configuration.offersFile.map {
             CatalogFileWatcher(path: $0, interval: configuration.catalogReloadInterval, live: live, metrics: catalogMetrics, logger: logger)
         }
+        func closeClients(flushTimeout: Duration) async {
+            producer.close(timeout: flushTimeout)
+            await consumer.close()
+            await restorer.close()
+            await follower?.close()
+        }
         do {
             // The catalog sources run beside the processing loop until it ends.
             try await withThrowingTaskGroup(of: Void.self) { sources in
@@ -84,16 +91,10 @@ public struct OfferWorker: Service, CustomStringConvertible {
             }
         } catch {
             logger.error("offer worker stopping on error; uncommitted input will be processed again on restart", metadata: ["error": "\(error)"])
-            producer.close(timeout: .seconds(5))
-            await consumer.close()
-            await restorer.close()
-            await follower?.close()
+            await closeClients(flushTimeout: .seconds(5))
             throw error
         }
-        producer.close()
-        await consumer.close()
-        await restorer.close()
-        await follower?.close()
+        await closeClients(flushTimeout: .seconds(30))
         logger.info("offer worker stopped: outputs flushed, offsets committed, group left", metadata: ["carts": "\(loop.store.cartCount)"])
     }
 
