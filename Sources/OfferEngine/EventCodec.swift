@@ -32,13 +32,18 @@ public struct EventLimits: Sendable, Hashable {
 /// Encoding sorts keys, so the same event always gives the same bytes.
 public struct EventCodec: Sendable {
     public var limits: EventLimits
+    // Made once: encoding and decoding run for every event.
+    private let encoder: JSONEncoder
+    private let decoder = JSONDecoder()
 
-    public init(limits: EventLimits = EventLimits()) { self.limits = limits }
+    public init(limits: EventLimits = EventLimits()) {
+        self.limits = limits
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
 
     /// The event's JSON bytes.
     public func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
             return Array(try encoder.encode(value))
         } catch {
@@ -53,7 +58,7 @@ public struct EventCodec: Sendable {
             throw EventDecodingError(reason: "not valid UTF-8")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try decoder.decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw EventDecodingError(reason: Self.describe(error))
         } catch {
