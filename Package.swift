@@ -88,6 +88,15 @@ let package = Package(
         // Carts evaluated per second against catalogs of 10 to 10,000 offers:
         // `swift run -c release OfferEngineBenchmark`.
         .executableTarget(name: "OfferEngineBenchmark", dependencies: ["OfferEngine"]),
+        // Worker throughput against the plain Kafka round trip, on the embedded broker.
+        .executableTarget(
+            name: "OfferWorkerBenchmark",
+            dependencies: [
+                "OfferWorker", "Kafka", "OfferEngine",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "OfferEngineTests", dependencies: ["OfferEngine"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(
