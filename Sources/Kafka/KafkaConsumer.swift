@@ -73,6 +73,14 @@ public final class KafkaConsumer: Sendable {
         return try result.get()
     }
 
+    /// Reads the given partitions outside any group, each from its own offset.
+    public func assign(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_assign(client.handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
     /// Waits up to `timeout` for records, then returns what arrived (at most `maxRecords`),
     /// followed by any rebalance that happened meanwhile. Returns an empty array on timeout.
     public func poll(maxRecords: Int = 500, timeout: Duration = .milliseconds(100)) async throws(KafkaError) -> [ConsumerEvent] {

@@ -13,14 +13,17 @@ public final class KafkaPartitionReader: Sendable {
     }
 
     /// Calls `body` with every record of `partition` from its first stored offset up to its
-    /// high watermark as of now, in offset order. Returns the number of records read.
+    /// high watermark as of now, in offset order. Returns how many records it read and the
+    /// offset it stopped at (where a follower resumes).
     ///
     /// The partition must end with a record (not a transaction marker): true of a
     /// non-transactional topic, compacted or not, since compaction keeps the newest records.
     @discardableResult
-    public func readToEnd(_ partition: TopicPartition, timeout: Duration = .seconds(60), _ body: (ConsumerRecord) throws -> Void) async throws -> Int {
+    public func readToEnd(
+        _ partition: TopicPartition, timeout: Duration = .seconds(60), _ body: (ConsumerRecord) throws -> Void
+    ) async throws -> (records: Int, end: Int64) {
         let (low, high) = try await consumer.watermarks(of: partition)
-        guard high > low else { return 0 }
+        guard high > low else { return (0, high) }
         try consumer.assign([partition], from: low)
         defer { try? consumer.assign([]) }
         let deadline = ContinuousClock.now + timeout
@@ -38,7 +41,7 @@ public final class KafkaPartitionReader: Sendable {
                 }
             }
         }
-        return count
+        return (count, high)
     }
 
     public func close() async { await consumer.close() }

@@ -32,20 +32,22 @@ struct CartStateStore: Sendable {
 
     init() {}
 
-    /// Reads and updates one cart; `body` may set it to `nil` to forget the cart. A change is
-    /// recorded for the changelog.
-    mutating func update<R>(cartId: String, partition: Int32, at time: EventTime, _ body: (inout StoredCart?) throws -> R) rethrows -> R {
-        var state = partitions[partition, default: PartitionState()]
-        let before = state.carts[cartId]
-        var cart = before
-        let result = try body(&cart)
-        if cart != before {
-            state.carts[cartId] = cart
-            state.changed.insert(cartId)
-        }
-        state.streamTime = max(state.streamTime ?? time, time)
-        partitions[partition] = state
-        return result
+    /// The stored state of a cart, if any.
+    func cart(_ cartId: String, partition: Int32) -> StoredCart? {
+        partitions[partition]?.carts[cartId]
+    }
+
+    /// Records that the partition's event time has reached `time`.
+    mutating func observe(_ time: EventTime, partition: Int32) {
+        // In place: copying the partition's state out and back would copy every cart.
+        let previous = partitions[partition, default: PartitionState()].streamTime
+        partitions[partition, default: PartitionState()].streamTime = max(previous ?? time, time)
+    }
+
+    /// Stores a cart's new state; the change goes to the changelog with the next flush.
+    mutating func replace(_ cartId: String, partition: Int32, with cart: StoredCart) {
+        partitions[partition, default: PartitionState()].carts[cartId] = cart
+        partitions[partition, default: PartitionState()].changed.insert(cartId)
     }
 
     /// The partitions whose state is held.
@@ -65,14 +67,13 @@ struct CartStateStore: Sendable {
     /// Forgets carts of `partition` with no event for `idleSeconds` of the partition's event
     /// time; returns how many. Their deletion goes to the changelog.
     mutating func evictIdleCarts(partition: Int32, idleSeconds: Int) -> Int {
-        guard var state = partitions[partition], let now = state.streamTime else { return 0 }
+        guard let now = partitions[partition]?.streamTime else { return 0 }
         let cutoff = now.adding(seconds: -idleSeconds)
-        let idle = state.carts.filter { $0.value.lastActivity < cutoff }.keys
+        let idle = partitions[partition]!.carts.filter { $0.value.lastActivity < cutoff }.keys
         for cartId in idle {
-            state.carts.removeValue(forKey: cartId)
-            state.changed.insert(cartId)
+            partitions[partition]!.carts.removeValue(forKey: cartId)
+            partitions[partition]!.changed.insert(cartId)
         }
-        partitions[partition] = state
         return idle.count
     }
 
@@ -81,15 +82,14 @@ struct CartStateStore: Sendable {
     mutating func takeChangelog(topic: String, codec: EventCodec) -> [ProducerRecord] {
         var records: [ProducerRecord] = []
         for partition in partitions.keys.sorted() {
-            guard var state = partitions[partition], !state.changed.isEmpty else { continue }
+            guard let state = partitions[partition], !state.changed.isEmpty else { continue }
             for cartId in state.changed.sorted() {
                 records.append(ProducerRecord(
                     topic: topic, partition: partition, key: Array(cartId.utf8),
                     value: state.carts[cartId].map { codec.encode($0) },
                     timestamp: (state.carts[cartId]?.lastActivity ?? state.streamTime)?.millisecondsSinceEpoch))
             }
-            state.changed = []
-            partitions[partition] = state
+            partitions[partition]!.changed = []
         }
         return records
     }

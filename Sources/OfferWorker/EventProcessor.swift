@@ -39,17 +39,16 @@ struct EventProcessor: Sendable {
             // State is partitioned by key: a cart under the wrong key would split its state.
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
         }
-        let presented = store.update(cartId: cart.cartId, partition: record.partition, at: cart.occurredAt) { stored in
-            // A redelivered or repeated event changes nothing.
-            if stored?.recentCartEvents.contains(cart.eventId) == true { return [OfferPresented]() }
-            var session = stored?.session
-            let presented = engine.cartUpdated(cart, session: &session)
-            if let session, session != stored?.session {
-                stored = StoredCart(
-                    session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt),
-                    recentCartEvents: (stored?.recentCartEvents ?? []).suffix(StoredCart.recentCartEventLimit - 1) + [cart.eventId])
-            }
-            return presented
+        store.observe(cart.occurredAt, partition: record.partition)
+        let stored = store.cart(cart.cartId, partition: record.partition)
+        // A redelivered or repeated event changes nothing.
+        if stored?.recentCartEvents.contains(cart.eventId) == true { return [] }
+        var session = stored?.session
+        let presented = engine.cartUpdated(cart, session: &session)
+        if let session, session != stored?.session {
+            store.replace(cart.cartId, partition: record.partition, with: StoredCart(
+                session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt),
+                recentCartEvents: (stored?.recentCartEvents ?? []).suffix(StoredCart.recentCartEventLimit - 1) + [cart.eventId]))
         }
         metrics.presented.increment(by: presented.count)
         return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, codec: codec) }
@@ -88,14 +87,15 @@ struct EventProcessor: Sendable {
     private func updateKnownCart<R>(
         _ cartId: String, partition: Int32, at time: EventTime, store: inout CartStateStore, _ body: (inout CartSession?) -> R
     ) -> R {
-        store.update(cartId: cartId, partition: partition, at: time) { stored in
-            var session = stored?.session
-            let result = body(&session)
-            if let session, session != stored?.session, let previous = stored {
-                stored = StoredCart(session: session, lastActivity: max(previous.lastActivity, time), recentCartEvents: previous.recentCartEvents)
-            }
-            return result
+        store.observe(time, partition: partition)
+        let stored = store.cart(cartId, partition: partition)
+        var session = stored?.session
+        let result = body(&session)
+        if let session, session != stored?.session, let previous = stored {
+            store.replace(cartId, partition: partition, with: StoredCart(
+                session: session, lastActivity: max(previous.lastActivity, time), recentCartEvents: previous.recentCartEvents))
         }
+        return result
     }
 
     private func value(of record: ConsumerRecord) throws(EventDecodingError) -> [UInt8] {

@@ -210,7 +210,7 @@ struct ProcessingLoop {
         var carts: [String: StoredCart] = [:]
         var unreadable = 0
         let source = TopicPartition(topic: topics.changelog, partition: partition)
-        let records = try await restorer.readToEnd(source) { record in
+        let (records, _) = try await restorer.readToEnd(source) { record in
             guard let cartId = record.keyString else { return }
             guard let value = record.value, !value.isEmpty else {
                 carts.removeValue(forKey: cartId)

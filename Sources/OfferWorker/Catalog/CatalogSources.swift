@@ -93,6 +93,7 @@ final class CatalogTopicFollower: Sendable {
     let live: LiveCatalog
     let metrics: CatalogMetrics
     let logger: Logger
+    private let kafka: KafkaConfiguration
     private let consumer: KafkaConsumer
     private let codec = EventCodec()
 
@@ -101,35 +102,25 @@ final class CatalogTopicFollower: Sendable {
         self.live = live
         self.metrics = metrics
         self.logger = logger
+        self.kafka = kafka
         consumer = try KafkaConsumer(
             configuration: kafka.merging(["group.id": "offer-worker-catalog", "enable.auto.commit": "false"]), logger: logger)
     }
 
-    /// Reads the topic from the beginning up to its end as of now; the worker processes no
-    /// event before this returns.
+    /// Reads the topic from the beginning up to its end as of now, then follows it from
+    /// there; the worker processes no event before this returns.
     func loadAll(partitions: Int) async throws {
-        let all = (0..<Int32(partitions)).map { TopicPartition(topic: topic, partition: $0) }
-        var remaining: [TopicPartition: Int64] = [:]
-        for partition in all {
-            let (low, high) = try await consumer.watermarks(of: partition)
-            if high > low { remaining[partition] = high }
+        let reader = try KafkaPartitionReader(configuration: kafka, logger: logger)
+        var resume: [TopicPartition: Int64] = [:]
+        var records = 0
+        for partition in (0..<Int32(partitions)).map({ TopicPartition(topic: topic, partition: $0) }) {
+            let read = try await reader.readToEnd(partition, timeout: .seconds(120)) { apply($0) }
+            records += read.records
+            resume[partition] = read.end
         }
-        try consumer.assign(all)
-        var offers = 0
-        let deadline = ContinuousClock.now + .seconds(120)
-        while !remaining.isEmpty {
-            guard ContinuousClock.now < deadline else {
-                throw KafkaError.timedOut("reading the catalog topic \(topic) took longer than 120 s; still missing \(remaining.keys.sorted())")
-            }
-            for case .records(let records) in try await consumer.poll(maxRecords: 1000, timeout: .milliseconds(100)) {
-                for record in records {
-                    apply(record)
-                    offers += 1
-                    if let end = remaining[record.topicPartition], record.offset + 1 >= end { remaining.removeValue(forKey: record.topicPartition) }
-                }
-            }
-        }
-        logger.info("offer catalog topic read", metadata: ["topic": "\(topic)", "records": "\(offers)", "offers": "\(live.current.catalog.offers.count)"])
+        await reader.close()
+        try consumer.assign(resume)
+        logger.info("offer catalog topic read", metadata: ["topic": "\(topic)", "records": "\(records)", "offers": "\(live.current.catalog.offers.count)"])
     }
 
     /// Applies changes as they arrive, until cancelled.
