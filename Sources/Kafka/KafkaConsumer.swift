@@ -37,6 +37,12 @@ public final class KafkaConsumer: Sendable {
             logger: logger
         ) { conf in
             rd_kafka_conf_set_rebalance_cb(conf, RebalanceState.callback)
+            rd_kafka_conf_set_offset_commit_cb(conf) { _, err, _, opaque in
+                // Results of asynchronous commits; a later commit supersedes a failed one.
+                guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET,
+                      let context = ClientContext.from(opaque) else { return }
+                context.logger.info("asynchronous offset commit failed; the next one supersedes it", metadata: ["error": "\(KafkaError(err))"])
+            }
         }
         let err = rd_kafka_poll_set_consumer(client.handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
@@ -63,14 +69,22 @@ public final class KafkaConsumer: Sendable {
     /// The partition's low and high watermarks, asked of its leader: the first offset still
     /// stored and the offset the next record will get.
     public func watermarks(of partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (low: Int64, high: Int64) {
-        let result: Result<(Int64, Int64), KafkaError> = await withCheckedContinuation { continuation in
+        let result: Result<(low: Int64, high: Int64), KafkaError> = await withCheckedContinuation { continuation in
             queue.async { [self] in
-                var low: Int64 = 0, high: Int64 = 0
-                let err = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds))
-                continuation.resume(returning: err == RD_KAFKA_RESP_ERR_NO_ERROR ? .success((low, high)) : .failure(KafkaError(err, message: "watermarks of \(partition): \(KafkaError(err).message)")))
+                continuation.resume(returning: Result { () throws(KafkaError) in try watermarksBlocking(of: partition, timeout: timeout) })
             }
         }
         return try result.get()
+    }
+
+    /// ``watermarks(of:timeout:)`` on the calling thread, which it blocks.
+    public func watermarksBlocking(of partition: TopicPartition, timeout: Duration = .seconds(10)) throws(KafkaError) -> (low: Int64, high: Int64) {
+        var low: Int64 = 0, high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high, Int32(clamping: timeout.milliseconds))
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(err, message: "watermarks of \(partition): \(KafkaError(err).message)")
+        }
+        return (low, high)
     }
 
     /// Reads the given partitions outside any group, each from its own offset.
@@ -85,7 +99,9 @@ public final class KafkaConsumer: Sendable {
     /// followed by any rebalance that happened meanwhile. Returns an empty array on timeout.
     public func poll(maxRecords: Int = 500, timeout: Duration = .milliseconds(100)) async throws(KafkaError) -> [ConsumerEvent] {
         let result: Result<[ConsumerEvent], KafkaError> = await withCheckedContinuation { continuation in
-            queue.async { [self] in continuation.resume(returning: pollNow(maxRecords: maxRecords, timeout: timeout)) }
+            queue.async { [self] in
+                continuation.resume(returning: Result { () throws(KafkaError) in try pollBlocking(maxRecords: maxRecords, timeout: timeout) })
+            }
         }
         return try result.get()
     }
@@ -101,15 +117,40 @@ public final class KafkaConsumer: Sendable {
         guard !offsets.isEmpty else { return }
         let result: KafkaError? = await withCheckedContinuation { continuation in
             queue.async { [self] in
-                let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-                defer { rd_kafka_topic_partition_list_destroy(list) }
-                let err = rd_kafka_commit(client.handle, list, 0)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR { return continuation.resume(returning: KafkaError(err)) }
-                let failed = NativePartitionList.elements(list).first { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
-                continuation.resume(returning: failed.map { KafkaError($0.error, message: "commit of \($0.partition) failed") })
+                do throws(KafkaError) { try commitBlocking(offsets); continuation.resume(returning: nil) } catch { continuation.resume(returning: error) }
             }
         }
         if let result { throw result }
+    }
+
+    /// ``commit(_:)`` on the calling thread, which it blocks until the coordinator answers.
+    public func commitBlocking(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_commit(client.handle, list, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+        if let failed = NativePartitionList.elements(list).first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+            throw KafkaError(failed.error, message: "commit of \(failed.partition) failed")
+        }
+    }
+
+    /// Starts committing `offsets` without waiting: a pipelined loop commits on an interval
+    /// and each commit supersedes the previous one, so a failure is only logged (from inside
+    /// a later poll).
+    public func commitAsync(_ offsets: [TopicPartition: Int64]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = rd_kafka_commit(client.handle, list, 1)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// Runs `handler` on the polling thread whenever partitions are about to be revoked,
+    /// before they are unassigned: the moment to finish their work and commit synchronously
+    /// (`lost` partitions can no longer be committed). Replaces any earlier handler.
+    public func setRevokeHandler(_ handler: (@Sendable (_ partitions: [TopicPartition], _ lost: Bool) -> Void)?) {
+        client.context.rebalance.beforeRevoke.withLock { $0 = handler }
     }
 
     /// The group's committed offsets for `partitions` (`nil` where none is committed).
@@ -152,15 +193,20 @@ public final class KafkaConsumer: Sendable {
     /// Leaves the group (revoking its partitions) and stops the consumer. Commit first what
     /// must be committed. Later polls return nothing.
     public func close() async {
-        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             queue.async { [self] in
-                let err = rd_kafka_consumer_close(client.handle)
-                if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    logger.warning("consumer close", metadata: ["error": "\(KafkaError(err))"])
-                }
+                closeBlocking()
                 continuation.resume()
             }
+        }
+    }
+
+    /// ``close()`` on the calling thread, which it blocks while the group is left.
+    public func closeBlocking() {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let err = rd_kafka_consumer_close(client.handle)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("consumer close", metadata: ["error": "\(KafkaError(err))"])
         }
     }
 
@@ -178,12 +224,13 @@ public final class KafkaConsumer: Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
     }
 
-    /// Runs on `queue`. Blocks at most `timeout` for the first record, then takes what is
-    /// already buffered; stops early at a rebalance. Events are in the order they happened:
-    /// a rebalance that ran during a poll call comes before the record that call returned
-    /// (which may be from a partition just assigned).
-    private func pollNow(maxRecords: Int, timeout: Duration) -> Result<[ConsumerEvent], KafkaError> {
-        guard !closed else { return .success([]) }
+    /// ``poll(maxRecords:timeout:)`` on the calling thread, for a loop that owns a thread:
+    /// blocks at most `timeout` for the first record, then takes what is already buffered;
+    /// stops early at a rebalance. Events are in the order they happened: a rebalance that
+    /// ran during a poll call comes before the record that call returned (which may be from a
+    /// partition just assigned). Don't mix with the async API from another thread.
+    public func pollBlocking(maxRecords: Int, timeout: Duration) throws(KafkaError) -> [ConsumerEvent] {
+        guard !closed else { return [] }
         var events: [ConsumerEvent] = []
         var records: [ConsumerRecord] = []
         records.reserveCapacity(min(maxRecords, 1024))
@@ -205,7 +252,7 @@ public final class KafkaConsumer: Sendable {
             return true
         }
 
-        var wait = Int32(timeout.milliseconds)
+        var wait = Int32(clamping: timeout.milliseconds)
         while records.count < maxRecords {
             let message = rd_kafka_consumer_poll(client.handle, wait)
             defer { if let message { rd_kafka_message_destroy(message) } }
@@ -214,7 +261,7 @@ public final class KafkaConsumer: Sendable {
             wait = 0
             if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 let error = KafkaError(message.pointee.err, message: Self.payloadString(message.pointee))
-                if let fatal = client.fatalError { return .failure(fatal) }
+                if let fatal = client.fatalError { throw fatal }
                 logger.warning("consumer error", metadata: ["error": "\(error)"])
             } else {
                 records.append(Self.record(from: message))
@@ -223,10 +270,10 @@ public final class KafkaConsumer: Sendable {
         }
         _ = takeRebalances()
         if !records.isEmpty { events.append(.records(records)) }
-        return .success(events)
+        return events
     }
 
-    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumerRecord {
+    static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumerRecord {
         let m = message.pointee
         var headers: [KafkaHeader] = []
         var native: OpaquePointer? = nil

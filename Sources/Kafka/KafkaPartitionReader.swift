@@ -1,3 +1,4 @@
+import CRdKafka
 import Logging
 
 /// Reads single partitions from the beginning up to their end at the time of the call,
@@ -7,42 +8,75 @@ public final class KafkaPartitionReader: Sendable {
 
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.partition-reader")) throws(KafkaError) {
         // A group id is required by librdkafka's consumer API; nothing joins or commits with it.
+        // End-of-partition events tell when the end offset is reached even when the last
+        // offsets hold no record (a transaction marker, or records removed by compaction).
         consumer = try KafkaConsumer(
-            configuration: configuration.merging(["group.id": "kafka-partition-reader", "enable.auto.commit": "false"]),
+            configuration: configuration.merging([
+                "group.id": "kafka-partition-reader", "enable.auto.commit": "false", "enable.partition.eof": "true",
+            ]),
             logger: logger)
     }
 
     /// Calls `body` with every record of `partition` from its first stored offset up to its
     /// high watermark as of now, in offset order. Returns how many records it read and the
-    /// offset it stopped at (where a follower resumes).
-    ///
-    /// The partition must end with a record (not a transaction marker): true of a
-    /// non-transactional topic, compacted or not, since compaction keeps the newest records.
+    /// offset it stopped at (where a follower resumes). Runs off the cooperative pool.
     @discardableResult
     public func readToEnd(
-        _ partition: TopicPartition, timeout: Duration = .seconds(60), _ body: (ConsumerRecord) throws -> Void
+        _ partition: TopicPartition, timeout: Duration = .seconds(60), _ body: @escaping @Sendable (ConsumerRecord) throws -> Void
     ) async throws -> (records: Int, end: Int64) {
-        let (low, high) = try await consumer.watermarks(of: partition)
+        let result: Result<(records: Int, end: Int64), any Error> = await runBlocking { [self] in
+            Result { try readToEndBlocking(partition, timeout: timeout, body) }
+        }
+        return try result.get()
+    }
+
+    /// ``readToEnd(_:timeout:_:)`` on the calling thread, which it blocks.
+    ///
+    /// The read ends when the consumer's position reaches the high watermark taken at the
+    /// start, not at "last record's offset + 1": on a real broker the last offset of a
+    /// transactional topic is a commit marker that is never delivered, and compaction leaves
+    /// gaps.
+    @discardableResult
+    public func readToEndBlocking(
+        _ partition: TopicPartition, timeout: Duration = .seconds(60), _ body: (ConsumerRecord) throws -> Void
+    ) throws -> (records: Int, end: Int64) {
+        let (low, high) = try consumer.watermarksBlocking(of: partition)
         guard high > low else { return (0, high) }
         try consumer.assign([partition], from: low)
         defer { try? consumer.assign([]) }
+        let handle = consumer.nativeHandle
         let deadline = ContinuousClock.now + timeout
-        var next = low
+        var position = low
         var count = 0
-        while next < high {
+        while position < high {
             guard ContinuousClock.now < deadline else {
-                throw KafkaError.timedOut("reading \(partition) up to offset \(high) took longer than \(timeout); reached \(next)")
+                throw KafkaError.timedOut("reading \(partition) up to offset \(high) took longer than \(timeout); reached \(position)")
             }
-            for case .records(let records) in try await consumer.poll(maxRecords: 2000, timeout: .milliseconds(100)) {
-                for record in records where record.topicPartition == partition && record.offset >= next && record.offset < high {
-                    try body(record)
-                    next = record.offset + 1
+            guard let message = rd_kafka_consumer_poll(handle, 100) else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            let m = message.pointee
+            guard m.partition == partition.partition, String(cString: rd_kafka_topic_name(m.rkt)) == partition.topic else { continue }
+            switch m.err {
+            case RD_KAFKA_RESP_ERR_NO_ERROR:
+                guard m.offset >= position else { continue }
+                if m.offset < high {
+                    try body(KafkaConsumer.record(from: message))
                     count += 1
                 }
+                position = m.offset + 1
+            case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+                position = max(position, m.offset)
+            default:
+                if let fatal = consumer.fatalError { throw fatal }
+                let error = KafkaError(m.err)
+                if !error.isRetriable { throw error }
             }
         }
         return (count, high)
     }
 
     public func close() async { await consumer.close() }
+
+    /// ``close()`` on the calling thread.
+    public func closeBlocking() { consumer.closeBlocking() }
 }

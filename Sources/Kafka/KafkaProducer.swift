@@ -18,13 +18,7 @@ public final class KafkaProducer: Sendable {
     /// Defaults set here (each can be overridden): idempotent delivery, `acks=all`, and the
     /// Java-compatible `murmur2_random` partitioner so keys land where Java clients put them.
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.producer")) throws(KafkaError) {
-        let defaults: [String: String] = [
-            "enable.idempotence": "true",
-            "acks": "all",
-            "partitioner": "murmur2_random",
-            "linger.ms": "5",
-        ]
-        let configuration = KafkaConfiguration(defaults).merging(configuration.properties)
+        let configuration = KafkaConfiguration(NativeProduce.defaults).merging(configuration.properties)
         let client = try NativeClient(type: RD_KAFKA_PRODUCER, configuration: configuration, logger: logger) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
                 guard let message, let context = ClientContext.from(opaque) else { return }
@@ -103,62 +97,8 @@ public final class KafkaProducer: Sendable {
     public var inFlightCount: Int { client.context.deliveries.pendingCount }
 
     private func enqueue(_ record: ProducerRecord, token: UInt) -> KafkaError? {
-        var headers: OpaquePointer? = nil
-        if !record.headers.isEmpty {
-            headers = rd_kafka_headers_new(record.headers.count)
-            for header in record.headers {
-                if let value = header.value {
-                    value.withUnsafeBytes { _ = rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
-                } else {
-                    _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
-                }
-            }
-        }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            let error = record.topic.withCString { topic in
-                withOptionalBytes(record.key) { key in
-                    withOptionalBytes(record.value) { value -> OpaquePointer? in
-                        var vus = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 8)
-                        var n = 0
-                        vus[n].vtype = RD_KAFKA_VTYPE_TOPIC; vus[n].u.cstr = topic; n += 1
-                        vus[n].vtype = RD_KAFKA_VTYPE_PARTITION; vus[n].u.i32 = record.partition ?? -1; n += 1
-                        vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS; vus[n].u.i = RD_KAFKA_MSG_F_COPY; n += 1
-                        vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE; vus[n].u.ptr = UnsafeMutableRawPointer(bitPattern: token); n += 1
-                        if let key {
-                            vus[n].vtype = RD_KAFKA_VTYPE_KEY
-                            vus[n].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); vus[n].u.mem.size = key.count; n += 1
-                        }
-                        if let value {
-                            vus[n].vtype = RD_KAFKA_VTYPE_VALUE
-                            vus[n].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); vus[n].u.mem.size = value.count; n += 1
-                        }
-                        if let headers {
-                            vus[n].vtype = RD_KAFKA_VTYPE_HEADERS; vus[n].u.headers = headers; n += 1
-                        }
-                        if let timestamp = record.timestamp {
-                            vus[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP; vus[n].u.i64 = timestamp; n += 1
-                        }
-                        return rd_kafka_produceva(client.handle, vus, n)
-                    }
-                }
-            }
-            guard let error else { return nil }  // librdkafka now owns `headers`
-            let failure = KafkaError(consuming: error)
-            if failure.code == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue, ContinuousClock.now < deadline {
-                // The local queue is full: let delivery reports drain it, then retry.
-                rd_kafka_poll(client.handle, 10)
-                continue
-            }
-            if let headers { rd_kafka_headers_destroy(headers) }
-            return failure
-        }
+        NativeProduce.enqueue(client.handle, record, token: token)
     }
-}
-
-private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-    guard let bytes else { return body(nil) }
-    return bytes.withUnsafeBytes { body($0) }
 }
 
 extension Duration {

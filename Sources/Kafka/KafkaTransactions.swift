@@ -1,5 +1,4 @@
 import CRdKafka
-import Dispatch
 
 /// Kafka transactions: outputs and input offsets committed atomically, for a producer
 /// configured with `transactional.id`.
@@ -9,43 +8,66 @@ import Dispatch
 extension KafkaProducer {
     /// Registers the transactional id with the cluster, fencing older producers with it.
     public func initTransactions(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        try await transactionCall { rd_kafka_init_transactions($0, Int32(timeout.milliseconds)) }
+        nonisolated(unsafe) let handle = nativeHandle
+        try await runBlockingThrowing { () throws(KafkaError) in try NativeTransactions.initialize(handle, timeout: timeout) }
     }
 
     public func beginTransaction() async throws(KafkaError) {
-        try await transactionCall { rd_kafka_begin_transaction($0) }
+        nonisolated(unsafe) let handle = nativeHandle
+        try await runBlockingThrowing { () throws(KafkaError) in try NativeTransactions.begin(handle) }
     }
 
     /// Adds `consumer`'s offsets (next offset to read, by partition) to the transaction, so
     /// they are committed for its group only if the transaction commits.
     public func sendOffsetsToTransaction(_ offsets: [TopicPartition: Int64], of consumer: KafkaConsumer, timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        nonisolated(unsafe) let handle = nativeHandle
+        try await runBlockingThrowing { () throws(KafkaError) in
+            try NativeTransactions.sendOffsets(handle, offsets, consumer: consumer, timeout: timeout)
+        }
+    }
+
+    /// Commits everything produced since ``beginTransaction()``, and the offsets sent.
+    public func commitTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        nonisolated(unsafe) let handle = nativeHandle
+        try await runBlockingThrowing { () throws(KafkaError) in try NativeTransactions.commit(handle, timeout: timeout) }
+    }
+
+    /// Aborts the transaction: read-committed consumers never see its records.
+    public func abortTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        nonisolated(unsafe) let handle = nativeHandle
+        try await runBlockingThrowing { () throws(KafkaError) in try NativeTransactions.abort(handle, timeout: timeout) }
+    }
+}
+
+/// The blocking transaction calls, shared by ``KafkaProducer`` and ``KafkaPipelineProducer``.
+enum NativeTransactions {
+    static func initialize(_ handle: OpaquePointer, timeout: Duration) throws(KafkaError) {
+        try check(rd_kafka_init_transactions(handle, Int32(clamping: timeout.milliseconds)))
+    }
+
+    static func begin(_ handle: OpaquePointer) throws(KafkaError) {
+        try check(rd_kafka_begin_transaction(handle))
+    }
+
+    static func sendOffsets(_ handle: OpaquePointer, _ offsets: [TopicPartition: Int64], consumer: KafkaConsumer, timeout: Duration) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let metadata = consumer.groupMetadata()
         defer { rd_kafka_consumer_group_metadata_destroy(metadata) }
         let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        nonisolated(unsafe) let unsafeList = list
-        nonisolated(unsafe) let unsafeMetadata = metadata
-        try await transactionCall { rd_kafka_send_offsets_to_transaction($0, unsafeList, unsafeMetadata, Int32(timeout.milliseconds)) }
+        try check(rd_kafka_send_offsets_to_transaction(handle, list, metadata, Int32(clamping: timeout.milliseconds)))
     }
 
-    /// Commits everything produced since ``beginTransaction()``, and the offsets sent.
-    public func commitTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        try await transactionCall { rd_kafka_commit_transaction($0, Int32(timeout.milliseconds)) }
+    static func commit(_ handle: OpaquePointer, timeout: Duration) throws(KafkaError) {
+        try check(rd_kafka_commit_transaction(handle, Int32(clamping: timeout.milliseconds)))
     }
 
-    /// Aborts the transaction: read-committed consumers never see its records.
-    public func abortTransaction(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        try await transactionCall { rd_kafka_abort_transaction($0, Int32(timeout.milliseconds)) }
+    static func abort(_ handle: OpaquePointer, timeout: Duration) throws(KafkaError) {
+        try check(rd_kafka_abort_transaction(handle, Int32(clamping: timeout.milliseconds)))
     }
 
-    private func transactionCall(_ call: @escaping @Sendable (OpaquePointer) -> OpaquePointer?) async throws(KafkaError) {
-        let failure: KafkaError? = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [self] in
-                continuation.resume(returning: call(nativeHandle).map { KafkaError(consuming: $0) })
-            }
-        }
-        if let failure { throw failure }
+    private static func check(_ error: OpaquePointer?) throws(KafkaError) {
+        if let error { throw KafkaError(consuming: error) }
     }
 }
 

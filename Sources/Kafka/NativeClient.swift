@@ -10,6 +10,8 @@ final class ClientContext: Sendable {
     let logger: Logger
     let deliveries = DeliveryRegistry()
     let rebalance = RebalanceState()
+    /// Delivery reports of a ``KafkaPipelineProducer``, taken by its owning thread.
+    let ownedDeliveries = OwnedDeliveries()
     let lastError = Mutex<KafkaError?>(nil)
 
     init(logger: Logger) {

@@ -17,6 +17,9 @@ public enum ConsumerEvent: Sendable, Hashable {
 /// Rebalance events recorded by the C rebalance callback until the next poll returns them.
 final class RebalanceState: Sendable {
     private let pending = Mutex<[ConsumerEvent]>([])
+    /// Called on the polling thread before partitions are revoked, while their offsets can
+    /// still be committed for the current generation.
+    let beforeRevoke = Mutex<(@Sendable (_ partitions: [TopicPartition], _ lost: Bool) -> Void)?>(nil)
 
     func record(_ event: ConsumerEvent) { pending.withLock { $0.append(event) } }
 
@@ -43,6 +46,7 @@ final class RebalanceState: Sendable {
             context.rebalance.record(.partitionsAssigned(list))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let lost = rd_kafka_assignment_lost(rk) != 0
+            if let handler = context.rebalance.beforeRevoke.withLock({ $0 }) { handler(list, lost) }
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, partitions) { context.report(KafkaError(consuming: error)) }
             } else {

@@ -12,24 +12,32 @@ struct EventProcessor: Sendable {
     let metrics: WorkerMetrics
     let codec: EventCodec
 
+    /// The records `record` causes (tests and tools; the loop appends into a reused array).
     func process(_ record: ConsumerRecord, store: inout CartStateStore) -> [ProducerRecord] {
+        var outputs: [ProducerRecord] = []
+        process(record, store: &store, into: &outputs)
+        return outputs
+    }
+
+    /// Appends the records `record` causes to `outputs`: its events, or its dead letter.
+    func process(_ record: ConsumerRecord, store: inout CartStateStore, into outputs: inout [ProducerRecord]) {
         do throws(EventDecodingError) {
             switch record.topic {
             case topics.cartUpdated:
                 metrics.cartEvents.increment()
-                return try cartUpdated(record, store: &store)
+                outputs += try cartUpdated(record, store: &store)
             case topics.offerAccepted:
                 metrics.acceptanceEvents.increment()
-                return try offerAccepted(record, store: &store)
+                outputs += try offerAccepted(record, store: &store)
             case topics.offerDeclined:
                 metrics.declineEvents.increment()
-                return try offerDeclined(record, store: &store)
+                outputs += try offerDeclined(record, store: &store)
             default:
                 throw EventDecodingError(reason: "unexpected topic \(record.topic)")
             }
         } catch {
             metrics.deadLetters.increment()
-            return [ProducerRecord(deadLetterOf: record, reason: error.reason, topic: topics.deadLetter)]
+            outputs.append(ProducerRecord(deadLetterOf: record, reason: error.reason, topic: topics.deadLetter))
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Kafka
 import Logging
 import OfferEngine
@@ -52,10 +53,10 @@ public struct OfferWorker: Service, CustomStringConvertible {
         let exactlyOnce = configuration.guarantee == .exactlyOnce
         // Read-committed everywhere, so aborted outputs and state are never seen.
         let kafka = configuration.kafka.merging(["isolation.level": "read_committed"])
-        let producer = try KafkaProducer(
-            configuration: exactlyOnce ? kafka.merging(["transactional.id": configuration.transactionalId ?? ""]) : configuration.kafka,
+        let producer = try KafkaPipelineProducer(
+            configuration: exactlyOnce ? configuration.kafka.merging(["transactional.id": configuration.transactionalId ?? ""]) : configuration.kafka,
             logger: logger)
-        if exactlyOnce { try await producer.initTransactions() }
+        if exactlyOnce { try await runOffPool { try producer.initTransactions() } }
         let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)
         let consumer = try KafkaConsumer(configuration: kafka.merging(["group.id": configuration.groupId]), logger: logger)
         try consumer.subscribe(to: topology.inputs)
@@ -64,38 +65,39 @@ public struct OfferWorker: Service, CustomStringConvertible {
         let settings = OfferEngineSettings(
             maxOffersPerCart: configuration.maxOffersPerCart,
             presentationRetentionSeconds: configuration.presentationRetentionSeconds)
-        var loop = ProcessingLoop(
-            consumer: consumer, producer: producer, restorer: restorer, logger: logger,
-            topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds,
-            live: live, settings: settings, exactlyOnce: exactlyOnce,
+        let pipeline = ProcessingPipeline(
+            consumer: consumer, producer: producer, restorer: restorer, live: live,
             processor: EventProcessor(
                 engine: OfferEngine(catalog: live.current.catalog, settings: settings),
                 topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
-                codec: EventCodec(limits: configuration.limits)))
+                codec: EventCodec(limits: configuration.limits)),
+            settings: ProcessingPipeline.Settings(
+                topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: settings,
+                exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),
+            logger: logger)
         let watcher = configuration.offersFile.map {
             CatalogFileWatcher(path: $0, interval: configuration.catalogReloadInterval, live: live, metrics: catalogMetrics, logger: logger)
-        }
-        func closeClients(flushTimeout: Duration) async {
-            producer.close(timeout: flushTimeout)
-            await consumer.close()
-            await restorer.close()
-            await follower?.close()
         }
         do {
             // The catalog sources run beside the processing loop until it ends.
             try await withThrowingTaskGroup(of: Void.self) { sources in
                 if let watcher { sources.addTask { await watcher.run() } }
                 if let follower { sources.addTask { await follower.follow() } }
-                try await loop.run(maxBatchSize: configuration.maxBatchSize)
+                try await withGracefulShutdownHandler {
+                    try await pipeline.run()
+                } onGracefulShutdown: {
+                    pipeline.requestStop(graceful: true)
+                }
                 sources.cancelAll()
             }
         } catch {
-            logger.error("offer worker stopping on error; uncommitted input will be processed again on restart", metadata: ["error": "\(error)"])
-            await closeClients(flushTimeout: .seconds(5))
+            await restorer.close()
+            await follower?.close()
             throw error
         }
-        await closeClients(flushTimeout: .seconds(30))
-        logger.info("offer worker stopped: outputs flushed, offsets committed, group left", metadata: ["carts": "\(loop.store.cartCount)"])
+        await restorer.close()
+        await follower?.close()
+        logger.info("offer worker stopped: outputs flushed, offsets committed, group left", metadata: ["carts": "\(pipeline.cartCount)"])
     }
 
     /// The changelog must be partitioned like the inputs, since partition N's state is
@@ -152,185 +154,6 @@ public struct OfferWorker: Service, CustomStringConvertible {
     }
 }
 
-/// The poll → process → produce → changelog → commit cycle.
-///
-/// The order makes every crash safe: outputs are acknowledged before the changelog records
-/// the state that produced them, and both before the input offsets are committed. A crash
-/// before the changelog write re-processes from the old state into the same outputs (same
-/// ids); a crash after it finds the inputs already applied and emits nothing new.
-struct ProcessingLoop {
-    let consumer: KafkaConsumer
-    let producer: KafkaProducer
-    let restorer: KafkaPartitionReader
-    let logger: Logger
-    let topics: TopicNames
-    let cartIdleSeconds: Int
-    let live: LiveCatalog
-    let settings: OfferEngineSettings
-    /// Outputs, changelog and offsets in one transaction per batch.
-    let exactlyOnce: Bool
-    var processor: EventProcessor
-    var store = CartStateStore()
-    /// The catalog generation the processor's engine was built from.
-    var catalogGeneration = 0
-    /// The input partitions this worker owns; only their records are processed, and only
-    /// after their state is restored.
-    var assigned = Set<TopicPartition>()
-
-    mutating func run(maxBatchSize: Int) async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            for event in try await consumer.poll(maxRecords: maxBatchSize, timeout: .milliseconds(100)) {
-                switch event {
-                case .records(let records):
-                    let owned = records.filter { assigned.contains($0.topicPartition) }
-                    if owned.count < records.count {
-                        logger.warning("records of partitions not owned skipped", metadata: ["count": "\(records.count - owned.count)"])
-                    }
-                    try await process(owned)
-                case .partitionsAssigned(let partitions):
-                    logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
-                    for partition in Set(partitions.map(\.partition)).subtracting(store.ownedPartitions).sorted() {
-                        try await restore(partition)
-                    }
-                    assigned.formUnion(partitions)
-                case .partitionsRevoked(let partitions, let lost):
-                    logger.info("partitions revoked", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
-                    assigned.subtract(partitions)
-                    store.removePartitions(Set(partitions.map(\.partition)))
-                    processor.metrics.cartSessions.record(store.cartCount)
-                }
-            }
-        }
-    }
-
-    /// Rebuilds a partition's cart state from its changelog before any of its events is
-    /// processed.
-    private mutating func restore(_ partition: Int32) async throws {
-        let start = ContinuousClock.now
-        var carts: [String: StoredCart] = [:]
-        var unreadable = 0
-        let source = TopicPartition(topic: topics.changelog, partition: partition)
-        let (records, _) = try await restorer.readToEnd(source) { record in
-            guard let cartId = record.keyString else { return }
-            guard let value = record.value, !value.isEmpty else {
-                carts.removeValue(forKey: cartId)
-                return
-            }
-            do {
-                carts[cartId] = try processor.codec.decode(StoredCart.self, from: value)
-            } catch {
-                unreadable += 1
-                logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])
-            }
-        }
-        store.restore(partition: partition, carts: carts)
-        processor.metrics.cartSessions.record(store.cartCount)
-        logger.info("partition state restored", metadata: [
-            "partition": "\(partition)", "carts": "\(carts.count)", "changelogRecords": "\(records)",
-            "unreadable": "\(unreadable)", "took": "\(ContinuousClock.now - start)",
-        ])
-    }
-
-    private mutating func process(_ records: [ConsumerRecord]) async throws {
-        guard !records.isEmpty else { return }
-        let start = ContinuousClock.now
-        let (catalog, generation) = live.current
-        if generation != catalogGeneration {
-            processor.engine = OfferEngine(catalog: catalog, settings: settings)
-            catalogGeneration = generation
-        }
-        var outputs: [ProducerRecord] = []
-        var nextOffsets: [TopicPartition: Int64] = [:]
-        for record in records {
-            outputs += processor.process(record, store: &store)
-            nextOffsets[record.topicPartition] = record.offset + 1
-        }
-        var evicted = 0
-        for partition in Set(records.map(\.partition)) {
-            evicted += store.evictIdleCarts(partition: partition, idleSeconds: cartIdleSeconds)
-        }
-        let changelog = store.takeChangelog(topic: topics.changelog, codec: processor.codec)
-        if exactlyOnce {
-            try await commitTransaction(outputs + changelog, offsets: nextOffsets)
-        } else {
-            try await deliver(outputs)
-            try await deliver(changelog)
-            try await commit(nextOffsets)
-        }
-        processor.metrics.cartSessions.record(store.cartCount)
-        processor.metrics.batchDuration.record(duration: start.duration(to: .now))
-        if evicted > 0 {
-            processor.metrics.evictedCarts.increment(by: evicted)
-            logger.info("idle carts forgotten", metadata: ["evicted": "\(evicted)", "carts": "\(store.cartCount)"])
-        }
-    }
-
-    /// Produces `records` and waits for every acknowledgement, retrying what failed with a
-    /// retriable error. A fatal error stops the worker with its input uncommitted.
-    private func deliver(_ records: [ProducerRecord]) async throws {
-        var pending = records
-        var attempt = 0
-        while !pending.isEmpty {
-            let results = await producer.send(pending)
-            var failed: [ProducerRecord] = []
-            for (record, result) in zip(pending, results) {
-                guard case .failure(let error) = result else { continue }
-                guard error.isRetriable, !error.isFatal else {
-                    throw WorkerError.deliveryFailed(topic: record.topic, error: error)
-                }
-                failed.append(record)
-            }
-            guard !failed.isEmpty else { return }
-            attempt += 1
-            processor.metrics.deliveryRetries.increment(by: failed.count)
-            if Task.isShuttingDownGracefully && attempt > 3 {
-                throw WorkerError.deliveryFailed(topic: failed[0].topic, error: .timedOut("shutting down with \(failed.count) output(s) undelivered"))
-            }
-            logger.warning("retrying undelivered outputs", metadata: ["count": "\(failed.count)", "attempt": "\(attempt)"])
-            try? await Task.sleep(for: .milliseconds(min(100 << min(attempt, 6), 5_000)))
-            pending = failed
-        }
-    }
-
-    /// Exactly-once: the batch's outputs, changelog records and offsets in one transaction.
-    /// A failed transaction is aborted and stops the worker: its in-memory state is ahead of
-    /// what was committed, and a restart restores both from Kafka.
-    private func commitTransaction(_ records: [ProducerRecord], offsets: [TopicPartition: Int64]) async throws {
-        do throws(KafkaError) {
-            try await producer.beginTransaction()
-            for case .failure(let error) in await producer.send(records) { throw error }
-            try await producer.sendOffsetsToTransaction(offsets, of: consumer)
-            try await producer.commitTransaction()
-        } catch {
-            logger.error("transaction failed; aborting it", metadata: ["error": "\(error)"])
-            try? await producer.abortTransaction()
-            throw WorkerError.transactionFailed(error)
-        }
-    }
-
-    /// Commits offsets, retrying retriable errors for as long as it takes (a broker outage
-    /// must not stop the worker); a non-retriable error stops it uncommitted. Offsets of
-    /// partitions lost in a rebalance are left to their new owner, which finds the inputs
-    /// already applied in the changelog it restores.
-    private func commit(_ offsets: [TopicPartition: Int64]) async throws {
-        var attempt = 0
-        while true {
-            do {
-                return try await consumer.commit(offsets)
-            } catch {
-                if WorkerError.isRebalanceError(error) {
-                    logger.info("offsets not committed: partitions were reassigned", metadata: ["error": "\(error)"])
-                    return
-                }
-                attempt += 1
-                guard error.isRetriable, !(Task.isShuttingDownGracefully && attempt > 5) else { throw WorkerError.commitFailed(error) }
-                logger.warning("retrying offset commit", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-                try? await Task.sleep(for: .milliseconds(min(100 << min(attempt, 6), 5_000)))
-            }
-        }
-    }
-}
-
 /// Why the worker stopped.
 public enum WorkerError: Error, CustomStringConvertible {
     case deliveryFailed(topic: String, error: KafkaError)
@@ -347,5 +170,14 @@ public enum WorkerError: Error, CustomStringConvertible {
 
     static func isRebalanceError(_ error: KafkaError) -> Bool {
         ["ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS", "_ASSIGNMENT_LOST", "_STATE"].contains(error.name)
+    }
+}
+
+/// Runs a blocking call on a thread of its own, off Swift's cooperative pool.
+func runOffPool(_ body: @escaping @Sendable () throws -> Void) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        Thread {
+            do { try body(); continuation.resume() } catch { continuation.resume(throwing: error) }
+        }.start()
     }
 }

@@ -55,6 +55,9 @@ public struct WorkerConfiguration: Sendable {
     /// Records taken per poll; outputs of a poll are produced and acknowledged before its
     /// offsets are committed.
     public var maxBatchSize: Int
+    /// How often offsets are committed (and, in exactly-once mode, transactions): the
+    /// offsets below which every output and state change is acknowledged.
+    public var commitInterval: Duration = .milliseconds(100)
     /// The CloudEvents `source` attribute of every output.
     public var eventSource: String
     /// Input events over these limits go to the dead-letter topic.
@@ -93,8 +96,10 @@ public struct WorkerConfiguration: Sendable {
         presentationRetentionSeconds: Int = 3600,
         guarantee: DeliveryGuarantee = .atLeastOnce,
         transactionalId: String? = nil,
-        outputTopicsAutoCreated: Bool = false
+        outputTopicsAutoCreated: Bool = false,
+        commitInterval: Duration = .milliseconds(100)
     ) {
+        self.commitInterval = commitInterval
         self.kafka = kafka
         self.groupId = groupId
         self.topics = topics
@@ -121,6 +126,9 @@ public struct WorkerConfiguration: Sendable {
         if groupId.isEmpty { problems.append("--group-id must not be empty") }
         if maxOffersPerCart < 1 { problems.append("--max-offers-per-cart must be at least 1 (got \(maxOffersPerCart))") }
         if maxBatchSize < 1 { problems.append("--max-batch-size must be at least 1 (got \(maxBatchSize))") }
+        if commitInterval < .milliseconds(1) || commitInterval > .seconds(60) {
+            problems.append("--commit-interval-ms must be between 1 and 60000 (got \(commitInterval.components.seconds * 1000 + commitInterval.components.attoseconds / 1_000_000_000_000_000))")
+        }
         if let catalogTopic, catalogTopic.isEmpty { problems.append("--offers-topic must not be empty") }
         var names: [String] = topics.all
         if let catalogTopic { names.append(catalogTopic) }

@@ -106,7 +106,8 @@ extension OfferWorkerCommand {
         @Option(help: "Seconds between checks of the offers file for changes (0: only on SIGHUP).") var offersReloadInterval = 5
         @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
         @Option(help: "At most this many offers are presented per cart event.") var maxOffersPerCart = 3
-        @Option(help: "Records processed per poll before outputs are flushed and offsets committed.") var maxBatchSize = 500
+        @Option(help: "Records taken per poll of the input (the loop keeps producing while earlier outputs are in flight).") var maxBatchSize = 500
+        @Option(help: "Milliseconds between offset commits (and transactions with --guarantee exactly-once).") var commitIntervalMs = 100
         @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
         @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
         @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
@@ -150,7 +151,8 @@ extension OfferWorkerCommand {
                 limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines),
                 offersFile: offers, catalogReloadInterval: offersReloadInterval > 0 ? .seconds(offersReloadInterval) : nil,
                 catalogTopic: offersTopic, cartIdleSeconds: cartIdleSeconds, presentationRetentionSeconds: presentationRetentionSeconds,
-                guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics)
+                guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics,
+                commitInterval: .milliseconds(commitIntervalMs))
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
             try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownTimeout), logger: logger)

@@ -114,7 +114,7 @@ final class CatalogTopicFollower: Sendable {
         var resume: [TopicPartition: Int64] = [:]
         var records = 0
         for partition in (0..<Int32(partitions)).map({ TopicPartition(topic: topic, partition: $0) }) {
-            let read = try await reader.readToEnd(partition, timeout: .seconds(120)) { apply($0) }
+            let read = try await reader.readToEnd(partition, timeout: .seconds(120)) { self.apply($0) }
             records += read.records
             resume[partition] = read.end
         }

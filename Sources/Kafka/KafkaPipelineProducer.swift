@@ -1,0 +1,111 @@
+import CRdKafka
+import Logging
+
+/// The outcome of one record sent by a ``KafkaPipelineProducer``.
+public struct PipelineDelivery: Sendable {
+    /// The token the record was produced with.
+    public var token: UInt
+    public var partition: Int32
+    /// The record's offset, when it was stored.
+    public var offset: Int64
+    /// Why the record was not stored (after librdkafka's own retries), or `nil`.
+    public var error: KafkaError?
+}
+
+/// Delivery reports collected by the C callback during `rd_kafka_poll`/`rd_kafka_flush`,
+/// which the producer's owning thread calls: no lock is needed.
+final class OwnedDeliveries: @unchecked Sendable {
+    var reports: [PipelineDelivery] = []
+}
+
+/// A producer owned by one thread, for a pipelined loop: `produce` never waits for the
+/// broker, and the owner takes delivery reports in batches with ``pollDeliveries(timeout:_:)``.
+///
+/// Unlike ``KafkaProducer`` there is no callback thread, continuation or lock per record:
+/// the reports are served by librdkafka on the calling thread, so a loop that produces
+/// thousands of records per batch pays nothing per record beyond librdkafka's own work
+/// (compare swift-kafka-client's per-message async costs). Every method must be called from
+/// the owning thread, and the blocking ones (`flush`, transactions) block it.
+public final class KafkaPipelineProducer: @unchecked Sendable {
+    private let client: NativeClient
+    private let logger: Logger
+
+    /// Creates a producer with ``KafkaProducer``'s defaults (idempotence, `acks=all`,
+    /// `murmur2_random`), each overridable by `configuration`.
+    public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.producer")) throws(KafkaError) {
+        client = try NativeClient(
+            type: RD_KAFKA_PRODUCER, configuration: KafkaConfiguration(NativeProduce.defaults).merging(configuration.properties),
+            logger: logger
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+                guard let message, let context = ClientContext.from(opaque) else { return }
+                let m = message.pointee
+                context.ownedDeliveries.reports.append(PipelineDelivery(
+                    token: UInt(bitPattern: m._private), partition: m.partition, offset: m.offset,
+                    error: m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(m.err)))
+            }
+        }
+        self.logger = logger
+    }
+
+    /// Enqueues a record; its delivery report carries `token`. Fails only when librdkafka
+    /// refuses the record itself (too large, unknown partition) or its queue stays full for
+    /// 30 seconds.
+    public func produce(_ record: ProducerRecord, token: UInt) throws(KafkaError) {
+        if let error = NativeProduce.enqueue(client.handle, record, token: token) { throw error }
+    }
+
+    /// Serves librdkafka's callbacks for up to `timeout` (zero: what is ready) and hands each
+    /// delivery report that arrived to `body`. Returns how many there were.
+    @discardableResult
+    public func pollDeliveries(timeout: Duration = .zero, _ body: (PipelineDelivery) -> Void) -> Int {
+        rd_kafka_poll(client.handle, Int32(clamping: timeout.milliseconds))
+        return takeReports(body)
+    }
+
+    /// Waits up to `timeout` until every enqueued record has a report, handing them to `body`.
+    public func flush(timeout: Duration, _ body: (PipelineDelivery) -> Void) throws(KafkaError) {
+        let err = rd_kafka_flush(client.handle, Int32(clamping: timeout.milliseconds))
+        takeReports(body)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// Records handed to librdkafka whose report has not been taken yet.
+    public var queuedCount: Int { Int(rd_kafka_outq_len(client.handle)) }
+
+    /// The fatal error this producer raised, if any (for example a fenced transactional id).
+    public var fatalError: KafkaError? { client.fatalError }
+
+    @discardableResult
+    private func takeReports(_ body: (PipelineDelivery) -> Void) -> Int {
+        let reports = client.context.ownedDeliveries.reports
+        guard !reports.isEmpty else { return 0 }
+        client.context.ownedDeliveries.reports.removeAll(keepingCapacity: true)
+        for report in reports { body(report) }
+        return reports.count
+    }
+
+    // MARK: Transactions (blocking; for a producer configured with `transactional.id`)
+
+    public func initTransactions(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        try NativeTransactions.initialize(client.handle, timeout: timeout)
+    }
+
+    public func beginTransaction() throws(KafkaError) {
+        try NativeTransactions.begin(client.handle)
+    }
+
+    /// Adds `consumer`'s next offsets to the transaction.
+    public func sendOffsetsToTransaction(_ offsets: [TopicPartition: Int64], of consumer: KafkaConsumer, timeout: Duration = .seconds(30)) throws(KafkaError) {
+        try NativeTransactions.sendOffsets(client.handle, offsets, consumer: consumer, timeout: timeout)
+    }
+
+    /// Commits the transaction; delivery reports served meanwhile are kept for the next poll.
+    public func commitTransaction(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        try NativeTransactions.commit(client.handle, timeout: timeout)
+    }
+
+    public func abortTransaction(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        try NativeTransactions.abort(client.handle, timeout: timeout)
+    }
+}

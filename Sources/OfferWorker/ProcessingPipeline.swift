@@ -1,0 +1,410 @@
+import Foundation
+import Kafka
+import Logging
+import OfferEngine
+import Synchronization
+
+/// The worker's hot path: poll → process → produce → (changelog) → commit, pipelined on a
+/// thread of its own.
+///
+/// Nothing waits per batch: outputs are produced while earlier ones are in flight, delivery
+/// reports are taken in batches on the same thread, and offsets are committed asynchronously
+/// every commit interval, up to where every consequence of every input (its outputs and the
+/// changelog record of its cart) is acknowledged (``DeliveryProgress``). The in-flight window
+/// is bounded: when it is full, the loop stops polling input until acknowledgements drain it.
+///
+/// Crash safety, at any moment: an input's offset is committed only after its outputs and
+/// state are acknowledged, and the changelog is written only after the outputs it accounts
+/// for, so a restart either re-processes an input from older state into identical outputs
+/// (same ids), or finds it applied and emits nothing new because its outputs are stored.
+///
+/// Exactly-once mode puts one commit interval's outputs, changelog and offsets in one
+/// transaction. All librdkafka calls that block (poll, flush, transactions, close) run here,
+/// never on Swift's cooperative pool; the async world only starts and stops the thread.
+final class ProcessingPipeline: @unchecked Sendable {
+    struct Settings {
+        var topics: TopicNames
+        var cartIdleSeconds: Int
+        var engine: OfferEngineSettings
+        var exactlyOnce: Bool
+        var maxBatchSize: Int
+        var commitInterval: Duration
+        /// Outputs and changelog records in flight at most before input polling pauses.
+        var maxInFlight = 20_000
+    }
+
+    private enum Stop: UInt8 { case running, graceful, immediate }
+
+    /// A record handed to the producer and not yet acknowledged.
+    private struct InFlight {
+        var record: ProducerRecord
+        var epoch: Int
+        var isChangelog: Bool
+        var attempts: Int
+    }
+
+    private let consumer: KafkaConsumer
+    private let producer: KafkaPipelineProducer
+    private let restorer: KafkaPartitionReader
+    private let logger: Logger
+    private let settings: Settings
+    private let live: LiveCatalog
+    private(set) var processor: EventProcessor
+    private(set) var store = CartStateStore()
+    private var progress = DeliveryProgress()
+    private var inFlight: [UInt: InFlight] = [:]
+    private var retries: [(due: ContinuousClock.Instant, flight: InFlight)] = []
+    private var nextToken: UInt = 1
+    private var catalogGeneration = 0
+    private var assigned = Set<TopicPartition>()
+    private var lastCommitted: [TopicPartition: Int64] = [:]
+    private var inTransaction = false
+    private var outputs: [ProducerRecord] = []
+    private var failure: (any Error)?
+    private let stop = Atomic<UInt8>(Stop.running.rawValue)
+
+    init(
+        consumer: KafkaConsumer, producer: KafkaPipelineProducer, restorer: KafkaPartitionReader, live: LiveCatalog,
+        processor: EventProcessor, settings: Settings, logger: Logger
+    ) {
+        self.consumer = consumer
+        self.producer = producer
+        self.restorer = restorer
+        self.live = live
+        self.processor = processor
+        self.settings = settings
+        self.logger = logger
+        catalogGeneration = live.current.generation
+    }
+
+    /// Carts held, for the final log line.
+    var cartCount: Int { store.cartCount }
+
+    /// Runs the loop on its own thread until graceful shutdown (finishing, committing and
+    /// leaving the group) or cancellation (stopping at once, committing only what is
+    /// acknowledged).
+    func run() async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let thread = Thread { [self] in
+                    do {
+                        try runOnThread()
+                        continuation.resume()
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = "offer-worker-loop"
+                thread.start()
+            }
+        } onCancel: {
+            requestStop(.immediate)
+        }
+    }
+
+    /// Asks the loop to finish: `graceful` drains and commits, `immediate` stops at once.
+    func requestStop(graceful: Bool) { requestStop(graceful ? .graceful : .immediate) }
+
+    private func requestStop(_ mode: Stop) {
+        var current = stop.load(ordering: .acquiring)
+        while current < mode.rawValue {
+            let (exchanged, original) = stop.compareExchange(expected: current, desired: mode.rawValue, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    private var stopMode: Stop { Stop(rawValue: stop.load(ordering: .acquiring))! }
+
+    // MARK: The loop
+
+    private func runOnThread() throws {
+        consumer.setRevokeHandler { [unowned self] partitions, lost in revoked(partitions, lost: lost) }
+        defer { consumer.setRevokeHandler(nil) }
+        var nextCommit = ContinuousClock.now + settings.commitInterval
+        do {
+            while stopMode == .running {
+                if let failure { throw failure }
+                if let fatal = producer.fatalError ?? consumer.fatalError { throw WorkerError.deliveryFailed(topic: "(producer)", error: fatal) }
+                if inFlight.count >= settings.maxInFlight {
+                    // Backpressure: wait for acknowledgements, not for more input.
+                    takeDeliveries(timeout: .milliseconds(10))
+                } else {
+                    let idle = inFlight.isEmpty && retries.isEmpty
+                    let wait = idle ? min(Duration.milliseconds(100), settings.commitInterval) : .zero
+                    let events = try consumer.pollBlocking(maxRecords: settings.maxBatchSize, timeout: wait)
+                    try handle(events)
+                    takeDeliveries(timeout: events.isEmpty && !idle ? .milliseconds(1) : .zero)
+                }
+                try resendDue()
+                try produceReadyChangelogs()
+                if ContinuousClock.now >= nextCommit {
+                    try endInterval()
+                    nextCommit = ContinuousClock.now + settings.commitInterval
+                }
+            }
+            if let failure { throw failure }
+            if stopMode == .graceful {
+                try finish()
+            }
+        } catch {
+            logger.error("processing stopped on error; what is not committed will be processed again on restart", metadata: ["error": "\(error)"])
+            if settings.exactlyOnce, inTransaction { try? producer.abortTransaction(timeout: .seconds(5)) }
+            commitDurable(blocking: true)
+            consumer.closeBlocking()
+            throw error
+        }
+    }
+
+    private func handle(_ events: [ConsumerEvent]) throws {
+        for event in events {
+            switch event {
+            case .records(let records):
+                try process(records)
+            case .partitionsAssigned(let partitions):
+                logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
+                for partition in Set(partitions.map(\.partition)).subtracting(store.ownedPartitions).sorted() {
+                    try takeOwnership(of: partition)
+                }
+                assigned.formUnion(partitions)
+                processor.metrics.cartSessions.record(store.cartCount)
+            case .partitionsRevoked(let partitions, let lost):
+                // The work was finished in `revoked(_:lost:)`, before the partitions went.
+                logger.info("partitions revoked", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
+            }
+        }
+    }
+
+    private func process(_ records: [ConsumerRecord]) throws {
+        let start = ContinuousClock.now
+        let (catalog, generation) = live.current
+        if generation != catalogGeneration {
+            processor.engine = OfferEngine(catalog: catalog, settings: settings.engine)
+            catalogGeneration = generation
+        }
+        if settings.exactlyOnce, !inTransaction {
+            try producer.beginTransaction()
+            inTransaction = true
+        }
+        var skipped = 0
+        var touched = Set<Int32>()
+        for record in records {
+            let partition = record.topicPartition
+            guard assigned.contains(partition) else { skipped += 1; continue }
+            outputs.removeAll(keepingCapacity: true)
+            processor.process(record, store: &store, into: &outputs)
+            for output in outputs {
+                try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0))
+            }
+            progress.processed(partition, next: record.offset + 1)
+            touched.insert(record.partition)
+        }
+        if skipped > 0 { logger.warning("records of partitions not owned skipped", metadata: ["count": "\(skipped)"]) }
+        var evicted = 0
+        for partition in touched { evicted += store.evictIdleCarts(partition: partition, idleSeconds: settings.cartIdleSeconds) }
+        if evicted > 0 {
+            processor.metrics.evictedCarts.increment(by: evicted)
+            logger.info("idle carts forgotten", metadata: ["evicted": "\(evicted)", "carts": "\(store.cartCount)"])
+        }
+        processor.metrics.cartSessions.record(store.cartCount)
+        processor.metrics.batchDuration.record(duration: start.duration(to: .now))
+    }
+
+    // MARK: Producing and acknowledgements
+
+    private func send(_ flight: InFlight) throws {
+        let token = nextToken
+        nextToken &+= 1
+        do {
+            try producer.produce(flight.record, token: token)
+        } catch {
+            throw WorkerError.deliveryFailed(topic: flight.record.topic, error: error)
+        }
+        inFlight[token] = flight
+        if flight.attempts == 0, !flight.isChangelog { progress.outputProduced(epoch: flight.epoch) }
+    }
+
+    private func takeDeliveries(timeout: Duration) {
+        producer.pollDeliveries(timeout: timeout) { delivery in acknowledge(delivery) }
+    }
+
+    private func acknowledge(_ delivery: PipelineDelivery) {
+        guard var flight = inFlight.removeValue(forKey: delivery.token) else { return }
+        guard let error = delivery.error else {
+            if flight.isChangelog {
+                progress.changelogAcknowledged(epoch: flight.epoch)
+                store.changelogWritten(partition: delivery.partition, offset: delivery.offset)
+            } else {
+                progress.outputAcknowledged(epoch: flight.epoch)
+            }
+            return
+        }
+        guard error.isRetriable, !error.isFatal, !(stopMode != .running && flight.attempts >= 3) else {
+            failure = failure ?? WorkerError.deliveryFailed(topic: flight.record.topic, error: error)
+            return
+        }
+        flight.attempts += 1
+        processor.metrics.deliveryRetries.increment()
+        logger.warning("retrying an undelivered record", metadata: ["topic": "\(flight.record.topic)", "error": "\(error)", "attempt": "\(flight.attempts)"])
+        retries.append((ContinuousClock.now + .milliseconds(min(100 << min(flight.attempts, 6), 5_000)), flight))
+    }
+
+    private func resendDue() throws {
+        guard !retries.isEmpty else { return }
+        let now = ContinuousClock.now
+        let due = retries.filter { $0.due <= now }
+        guard !due.isEmpty else { return }
+        retries.removeAll { $0.due <= now }
+        for (_, flight) in due { try send(flight) }
+    }
+
+    private func produceReadyChangelogs() throws {
+        guard !settings.exactlyOnce else { return }
+        for (epoch, records) in progress.takeReadyChangelogs() {
+            for record in records { try send(InFlight(record: record, epoch: epoch, isChangelog: true, attempts: 0)) }
+        }
+        progress.collectDurable()
+    }
+
+    // MARK: Commit intervals
+
+    /// Seals the interval's work: its changelog is taken, and in at-least-once mode the
+    /// durable offsets are committed asynchronously; in exactly-once mode the transaction
+    /// commits.
+    private func endInterval() throws {
+        if settings.exactlyOnce {
+            try commitTransaction()
+        } else {
+            if progress.currentHasWork || store.changesPending {
+                progress.seal(changelog: store.takeChangelog(topic: settings.topics.changelog))
+            }
+            try produceReadyChangelogs()
+            commitDurable(blocking: false)
+        }
+    }
+
+    private func commitDurable(blocking: Bool) {
+        progress.collectDurable()
+        let offsets = progress.committable.filter { assigned.contains($0.key) && lastCommitted[$0.key] != $0.value }
+        guard !offsets.isEmpty else { return }
+        do {
+            if blocking { try consumer.commitBlocking(offsets) } else { try consumer.commitAsync(offsets) }
+            lastCommitted.merge(offsets) { $1 }
+        } catch {
+            if WorkerError.isRebalanceError(error) {
+                logger.info("offsets not committed: partitions were reassigned", metadata: ["error": "\(error)"])
+            } else {
+                logger.warning("offset commit failed; the next one supersedes it", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func commitTransaction() throws {
+        guard inTransaction else { return }
+        do throws(KafkaError) {
+            for record in store.takeChangelog(topic: settings.topics.changelog) {
+                let token = nextToken
+                nextToken &+= 1
+                try producer.produce(record, token: token)
+            }
+            try producer.sendOffsetsToTransaction(progress.reached.filter { assigned.contains($0.key) }, of: consumer)
+            try producer.commitTransaction()
+        } catch {
+            logger.error("transaction failed; aborting it", metadata: ["error": "\(error)"])
+            try? producer.abortTransaction()
+            inTransaction = false
+            throw WorkerError.transactionFailed(error)
+        }
+        inTransaction = false
+        takeDeliveries(timeout: .zero)
+        inFlight.removeAll()
+        progress.markAllDurable()
+    }
+
+    /// Waits, serving acknowledgements, until everything processed is durable, or until an
+    /// immediate stop or `deadline`.
+    private func drain(deadline: Duration) {
+        let end = ContinuousClock.now + deadline
+        if settings.exactlyOnce {
+            do { try commitTransaction() } catch { failure = failure ?? error }
+            return
+        }
+        if progress.currentHasWork || store.changesPending {
+            progress.seal(changelog: store.takeChangelog(topic: settings.topics.changelog))
+        }
+        while !progress.isSettled || !inFlight.isEmpty || !retries.isEmpty {
+            guard failure == nil, stopMode != .immediate, ContinuousClock.now < end else { break }
+            takeDeliveries(timeout: .milliseconds(10))
+            do {
+                try resendDue()
+                try produceReadyChangelogs()
+            } catch {
+                failure = failure ?? error
+            }
+        }
+    }
+
+    /// Runs on this thread inside `pollBlocking`, before partitions go: their work is
+    /// finished and committed while the group generation still accepts the commit.
+    private func revoked(_ partitions: [TopicPartition], lost: Bool) {
+        let revoked = Set(partitions)
+        if !lost {
+            drain(deadline: .seconds(30))
+            commitDurable(blocking: true)
+        }
+        assigned.subtract(revoked)
+        progress.forget(revoked)
+        for partition in revoked { lastCommitted.removeValue(forKey: partition) }
+        let numbers = Set(partitions.map(\.partition)).subtracting(assigned.map(\.partition))
+        if lost { store.removePartitions(numbers) } else { store.release(numbers) }
+        processor.metrics.cartSessions.record(store.cartCount)
+    }
+
+    /// Graceful end: finish what was processed, commit it, leave the group, flush.
+    private func finish() throws {
+        drain(deadline: .seconds(30))
+        commitDurable(blocking: true)
+        consumer.closeBlocking()
+        try? producer.flush(timeout: .seconds(5)) { acknowledge($0) }
+        if let failure { throw failure }
+    }
+
+    // MARK: State restore
+
+    /// Makes a partition's cart state current before any of its events is processed: kept
+    /// as is when this worker held it and was the last to write its changelog (a warm
+    /// hand-back), otherwise read from the changelog.
+    private func takeOwnership(of partition: Int32) throws {
+        let start = ContinuousClock.now
+        let source = TopicPartition(topic: settings.topics.changelog, partition: partition)
+        let end = try consumer.watermarksBlocking(of: source).high
+        if store.canResume(partition: partition, changelogEnd: end) {
+            store.resume(partition: partition)
+            logger.info("partition state kept: this worker wrote its changelog last", metadata: [
+                "partition": "\(partition)", "changelogEnd": "\(end)",
+            ])
+            return
+        }
+        var carts: [String: CartStateStore.Entry] = [:]
+        var unreadable = 0
+        let (records, readEnd) = try restorer.readToEndBlocking(source) { record in
+            guard let cartId = record.keyString else { return }
+            guard let value = record.value, !value.isEmpty else {
+                carts.removeValue(forKey: cartId)
+                return
+            }
+            do {
+                let cart = try StoredCart(decoding: value)
+                carts[cartId] = CartStateStore.Entry(bytes: value, lastActivity: cart.lastActivity)
+            } catch {
+                unreadable += 1
+                logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])
+            }
+        }
+        store.restore(partition: partition, carts: carts, changelogEnd: readEnd)
+        logger.info("partition state restored", metadata: [
+            "partition": "\(partition)", "carts": "\(carts.count)", "changelogRecords": "\(records)",
+            "unreadable": "\(unreadable)", "took": "\(ContinuousClock.now - start)",
+        ])
+    }
+}
