@@ -217,7 +217,7 @@ struct ProcessingLoop {
                 return
             }
             do {
-                carts[cartId] = try processor.codec.decode(StoredCart.self, from: value)
+                carts[cartId] = try StoredCart(decoding: value)
             } catch {
                 unreadable += 1
                 logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])
