@@ -29,9 +29,10 @@ public struct BinaryReader: Sendable {
     /// Whether every byte was read.
     public var isAtEnd: Bool { offset == bytes.count }
 
-    /// An error at the current offset.
-    public func error(_ reason: String) -> BinaryDecodingError {
-        BinaryDecodingError(offset: offset, reason: reason)
+    /// An error at `offset` (by default the current one): for a value that was read but
+    /// is not allowed, pass where it started.
+    public func error(_ reason: String, at offset: Int? = nil) -> BinaryDecodingError {
+        BinaryDecodingError(offset: offset ?? self.offset, reason: reason)
     }
 
     public mutating func readByte(_ field: String) throws(BinaryDecodingError) -> UInt8 {

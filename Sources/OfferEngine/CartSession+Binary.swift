@@ -29,28 +29,34 @@ extension CartSession {
         var presentations: [String: Presentation] = [:]
         presentations.reserveCapacity(presentationCount)
         for _ in 0..<presentationCount {
+            let start = reader.offset
             let presentation = try Presentation(from: &reader, relativeTo: base)
             guard presentations.updateValue(presentation, forKey: presentation.presentationId) == nil else {
-                throw reader.error("presentation \(presentation.presentationId) appears twice")
+                throw reader.error("presentation \(presentation.presentationId) appears twice", at: start)
             }
         }
         let countCount = try reader.readCount("presentationCounts count", limit: 100_000)
         var presentationCounts: [String: Int] = [:]
         for _ in 0..<countCount {
+            let start = reader.offset
             let offerId = try reader.readSharedString("presentationCounts offerId")
+            let countOffset = reader.offset
             let count = try reader.readSignedVarint("presentation count of \(offerId)")
-            guard (0...Int64(Int32.max)).contains(count) else { throw reader.error("presentation count of \(offerId): \(count) is out of range") }
+            guard (0...Int64(Int32.max)).contains(count) else {
+                throw reader.error("presentation count of \(offerId): \(count) is out of range", at: countOffset)
+            }
             guard presentationCounts.updateValue(Int(count), forKey: offerId) == nil else {
-                throw reader.error("presentationCounts: \(offerId) appears twice")
+                throw reader.error("presentationCounts: \(offerId) appears twice", at: start)
             }
         }
         let declineCount = try reader.readCount("declinedOffers count", limit: 100_000)
         var declinedOffers: [String: EventTime] = [:]
         for _ in 0..<declineCount {
+            let start = reader.offset
             let offerId = try reader.readSharedString("declinedOffers offerId")
             let time = try reader.readTime("decline time of \(offerId)", relativeTo: base)
             guard declinedOffers.updateValue(time, forKey: offerId) == nil else {
-                throw reader.error("declinedOffers: \(offerId) appears twice")
+                throw reader.error("declinedOffers: \(offerId) appears twice", at: start)
             }
         }
         self.init(cart: cart, presentations: presentations, presentationCounts: presentationCounts, declinedOffers: declinedOffers)

@@ -18,9 +18,10 @@ extension CartSnapshot {
         lines.reserveCapacity(count)
         for _ in 0..<count {
             let lineId = try reader.readSharedString("cart lineId")
+            let quantityOffset = reader.offset
             let quantity = try reader.readSignedVarint("cart line quantity")
             guard (0...Int64(CartLine.maximumQuantity)).contains(quantity) else {
-                throw reader.error("cart line quantity: \(quantity) is outside 0...\(CartLine.maximumQuantity)")
+                throw reader.error("cart line quantity: \(quantity) is outside 0...\(CartLine.maximumQuantity)", at: quantityOffset)
             }
             lines.append(Line(lineId: lineId, quantity: Int(quantity)))
         }

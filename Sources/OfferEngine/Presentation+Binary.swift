@@ -51,8 +51,9 @@ extension Presentation {
 
     /// Reads what ``encode(into:relativeTo:)`` wrote.
     public init(from reader: inout BinaryReader, relativeTo base: EventTime) throws(BinaryDecodingError) {
+        let start = reader.offset
         let flags = try reader.readByte("presentation flags")
-        guard flags & ~Flag.all == 0 else { throw reader.error("presentation flags: unknown bits \(flags & ~Flag.all)") }
+        guard flags & ~Flag.all == 0 else { throw reader.error("presentation flags: unknown bits \(flags & ~Flag.all)", at: start) }
         let presentationId = flags & Flag.uuidId != 0
             ? try reader.readCanonicalUUID("presentationId") : try reader.readString("presentationId")
         let offerId = try reader.readSharedString("offerId")
@@ -67,12 +68,18 @@ extension Presentation {
         var items: [Item] = []
         items.reserveCapacity(itemCount)
         for _ in 0..<itemCount {
+            let flagsOffset = reader.offset
             let itemFlags = try reader.readByte("item flags")
-            guard itemFlags & ~ItemFlag.all == 0 else { throw reader.error("item flags: unknown bits \(itemFlags & ~ItemFlag.all)") }
+            guard itemFlags & ~ItemFlag.all == 0 else {
+                throw reader.error("item flags: unknown bits \(itemFlags & ~ItemFlag.all)", at: flagsOffset)
+            }
             let productId = try reader.readSharedString("item productId")
             let variantId = try reader.readSharedString("item variantId")
+            let quantityOffset = reader.offset
             let quantity = try reader.readSignedVarint("item quantity")
-            guard (0...Int64(Int32.max)).contains(quantity) else { throw reader.error("item quantity: \(quantity) is out of range") }
+            guard (0...Int64(Int32.max)).contains(quantity) else {
+                throw reader.error("item quantity: \(quantity) is out of range", at: quantityOffset)
+            }
             let unitPrice = try reader.readDecimal("item unitPrice")
             let compareAtPrice = itemFlags & ItemFlag.compareAtPrice != 0 ? try reader.readDecimal("item compareAtPrice") : nil
             items.append(Item(productId: productId, variantId: variantId, quantity: Int(quantity), unitPrice: unitPrice,
