@@ -33,6 +33,20 @@ struct StoredCart: Sendable, Hashable {
         return writer.bytes
     }
 
+    /// The `lastActivity` of an encoded record, read from its header without decoding the
+    /// session: for idle eviction and restore, which look at every cart.
+    static func lastActivity(ofEncoded bytes: [UInt8]) throws(StoredCartDecodingError) -> EventTime {
+        if bytes.first == Self.formatVersion {
+            var reader = BinaryReader(bytes, offset: 1)
+            do throws(BinaryDecodingError) {
+                return try reader.readTime("lastActivity")
+            } catch {
+                throw StoredCartDecodingError(reason: "state format 1, \(error)")
+            }
+        }
+        return try StoredCart(decoding: bytes).lastActivity
+    }
+
     /// Reads a record written by ``encoded()`` (any format version this build knows) or
     /// the legacy JSON form (first byte `{`).
     init(decoding bytes: [UInt8]) throws(StoredCartDecodingError) {
