@@ -2,8 +2,9 @@
 public struct OfferEngineSettings: Sendable, Hashable {
     /// At most this many offers are shown to a cart at a time (default 3).
     public var maxOffersPerCart: Int
-    /// How long a presentation is remembered after it expires, so that a late acceptance
-    /// is answered `expired` (not `unknownPresentation`) and a repeated one is recognised.
+    /// How long after it expires a presentation is still known: an acceptance in that
+    /// window is answered `expired`, a later one `unknownPresentation` (judged on event
+    /// times alone, whether or not the presentation was dropped yet).
     public var presentationRetentionSeconds: Int
 
     public init(maxOffersPerCart: Int = 3, presentationRetentionSeconds: Int = 3600) {
@@ -69,8 +70,8 @@ public struct OfferEngine: Sendable {
     /// tested against.
     func cartUpdated(_ cart: CartUpdated, session: inout CartSession?, indexed: Bool) -> [OfferPresented] {
         if let existing = session, cart.version <= existing.cart.version { return [] }
-        var current = session ?? CartSession(cart: cart)
-        current.cart = cart
+        var current = session ?? CartSession(cart: CartSnapshot(cart))
+        current.cart = CartSnapshot(cart)
         forgetExpired(in: &current, at: cart.occurredAt)
         forgetRetiredOffers(in: &current)
 
@@ -87,7 +88,7 @@ public struct OfferEngine: Sendable {
             guard match.isSatisfied else { return }
 
             let triggerLines = cart.lines.filter { match.triggerLineIds.contains($0.lineId) }
-            let signature = triggerLines.map { "\($0.lineId)\u{1F}\($0.variantId)\u{1F}\($0.quantity)" }.joined(separator: "\u{1E}")
+            let signature = Presentation.triggerSignature(of: triggerLines)
             if let earlier = current.livePresentation(of: offer.offerId, at: cart.occurredAt),
                earlier.triggerSignature == signature {
                 shown += 1
@@ -98,17 +99,23 @@ public struct OfferEngine: Sendable {
             guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: triggerLines.totalQuantity) else { return }
             shown += 1
 
-            let presentation = Presentation(
-                presentationId: EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId),
-                offerId: offer.offerId, offerKind: offer.kind, cartVersion: cart.version,
-                triggerLineIds: triggerLines.map(\.lineId), triggerSignature: signature, items: items,
-                presentedAt: cart.occurredAt, expiresAt: offer.expiry(presentedAt: cart.occurredAt),
-                offerVersion: offer.version, experimentArm: offer.holdoutPercent == nil ? nil : .treatment)
-            current.presentations[presentation.presentationId] = presentation
+            let presentationId = EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
+            let triggerLineIds = triggerLines.map(\.lineId)
+            let expiresAt = offer.expiry(presentedAt: cart.occurredAt)
+            current.presentations[presentationId] = Presentation(
+                presentationId: presentationId, offerId: offer.offerId, offerKind: offer.kind,
+                triggerLineIds: triggerLineIds, triggerSignature: signature,
+                items: zip(offer.items, items).map { Presentation.Item($1, matchesTriggerQuantity: $0.matchesTriggerQuantity) },
+                presentedAt: cart.occurredAt, expiresAt: expiresAt)
             if let cap = offer.maxPresentationsPerCart {
                 current.presentationCounts[offer.offerId] = min(cap, current.presentationCounts[offer.offerId, default: 0] + 1)
             }
-            presented.append(presentation.event(cart: cart))
+            presented.append(OfferPresented(
+                eventId: EventID.derive("offer.presented", presentationId),
+                presentationId: presentationId, cartId: cart.cartId, cartVersion: cart.version, cartEventId: cart.eventId,
+                offerId: offer.offerId, offerKind: offer.kind, triggerLineIds: triggerLineIds, items: items,
+                occurredAt: cart.occurredAt, expiresAt: expiresAt, offerVersion: offer.version,
+                experimentArm: offer.holdoutPercent == nil ? nil : .treatment))
         }
         if settings.maxOffersPerCart > 0 {
             if indexed {
@@ -132,7 +139,10 @@ public struct OfferEngine: Sendable {
     ///   - session: the state of the decline's cart.
     public func offerDeclined(_ decline: OfferDeclined, key: String?, session: inout CartSession?) -> DeclineOutcome {
         if let key, key != decline.cartId { return .ignored(.cartMismatch) }
-        guard var current = session, let presentation = current.presentations[decline.presentationId] else {
+        // Past its retention a presentation is unknown, whether or not it was dropped yet.
+        guard var current = session, let presentation = current.presentations[decline.presentationId],
+              isRetained(presentation, at: decline.occurredAt)
+        else {
             let foreign = EventID.presentation(decline.presentationId, belongsToAnotherCartThan: decline.cartId)
             return .ignored(foreign ? .cartMismatch : .unknownPresentation)
         }
@@ -156,27 +166,35 @@ public struct OfferEngine: Sendable {
         }
         // Answer on the key's cart: the rejection goes back where the acceptance came from.
         if let key, key != acceptance.cartId { return reject(.cartMismatch, cartId: key) }
-        guard var current = session, let presentation = current.presentations[acceptance.presentationId] else {
+        // Past its retention a presentation is unknown, whether or not it was dropped yet: the
+        // answer depends on event times only, not on when the session was last pruned.
+        guard var current = session, let presentation = current.presentations[acceptance.presentationId],
+              isRetained(presentation, at: acceptance.occurredAt)
+        else {
             let foreign = EventID.presentation(acceptance.presentationId, belongsToAnotherCartThan: acceptance.cartId)
             return reject(foreign ? .cartMismatch : .unknownPresentation)
         }
-        if presentation.acceptedBy != nil { return .alreadyAccepted }
+        if presentation.isAccepted { return .alreadyAccepted }
         guard acceptance.occurredAt < presentation.expiresAt else {
             return reject(.expired, offerId: presentation.offerId)
         }
 
         var operations: [CartOperation] = []
+        // What the upsell actually removes: a `matchTrigger` item replaces that many.
+        var removedQuantity: Int?
         if presentation.offerKind == .upsell {
-            let lineIds = Set(current.cart.lines.map(\.lineId))
-            let remaining = presentation.triggerLineIds.filter(lineIds.contains)
+            let remaining = presentation.triggerLineIds.compactMap { current.cart.line($0) }
             // Nothing left to replace: the shopper would get the upgrade on top of nothing.
             guard !remaining.isEmpty else { return reject(.cartMismatch, offerId: presentation.offerId) }
-            operations += remaining.map { .removeLine(lineId: $0) }
+            operations += remaining.map { .removeLine(lineId: $0.lineId) }
+            removedQuantity = remaining.reduce(0) { $0 + $1.quantity }
         }
-        operations += presentation.items.map {
-            .addLine(productId: $0.productId, variantId: $0.variantId, quantity: $0.quantity, unitPrice: $0.unitPrice, compareAtPrice: $0.compareAtPrice)
+        operations += presentation.items.map { item in
+            let quantity = item.matchesTriggerQuantity ? removedQuantity ?? item.quantity : item.quantity
+            return .addLine(productId: item.productId, variantId: item.variantId, quantity: quantity, unitPrice: item.unitPrice,
+                            compareAtPrice: item.compareAtPrice)
         }
-        current.presentations[presentation.presentationId]?.acceptedBy = acceptance.eventId
+        current.presentations[presentation.presentationId]?.isAccepted = true
         session = current
         return .mutation(CartMutation(
             eventId: EventID.derive("cart.mutation", presentation.presentationId),
@@ -198,7 +216,12 @@ public struct OfferEngine: Sendable {
 
     /// Drops presentations that expired more than the retention period before `time`.
     func forgetExpired(in session: inout CartSession, at time: EventTime) {
-        let retention = settings.presentationRetentionSeconds
-        session.presentations = session.presentations.filter { time < $0.value.expiresAt.adding(seconds: retention) }
+        session.presentations = session.presentations.filter { isRetained($0.value, at: time) }
+    }
+
+    /// Whether `presentation` is still known at `time`: less than the retention period
+    /// after it expired. Later, it is answered as if never shown.
+    func isRetained(_ presentation: Presentation, at time: EventTime) -> Bool {
+        time < presentation.expiresAt.adding(seconds: settings.presentationRetentionSeconds)
     }
 }

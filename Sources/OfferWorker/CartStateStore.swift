@@ -1,18 +1,6 @@
 import Kafka
 import OfferEngine
 
-/// One cart's stored state: the engine's session, plus what the worker needs to keep state
-/// bounded and to recognise a repeated event. This is the changelog record's value.
-struct StoredCart: Codable, Sendable, Hashable {
-    var session: CartSession
-    /// The latest event time of any of the cart's events.
-    var lastActivity: EventTime
-    /// The last few cart event ids applied, so an event seen again changes nothing.
-    var recentCartEvents: [String]
-
-    static let recentCartEventLimit = 8
-}
-
 /// The per-cart state of the partitions this worker owns, backed by a compacted changelog
 /// topic (key cartId, value an encoded ``StoredCart``, an empty value deletes the cart).
 ///

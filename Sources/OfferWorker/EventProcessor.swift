@@ -49,14 +49,12 @@ struct EventProcessor: Sendable {
         }
         store.observe(cart.occurredAt, partition: record.partition)
         let stored = store.cart(cart.cartId, partition: record.partition)
-        // A redelivered or repeated event changes nothing.
-        if stored?.recentCartEvents.contains(cart.eventId) == true { return [] }
+        // A redelivered or repeated event changes nothing: its version is not newer.
         var session = stored?.session
         let presented = engine.cartUpdated(cart, session: &session)
         if let session, session != stored?.session {
             store.replace(cart.cartId, partition: record.partition, with: StoredCart(
-                session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt),
-                recentCartEvents: (stored?.recentCartEvents ?? []).suffix(StoredCart.recentCartEventLimit - 1) + [cart.eventId]))
+                session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt)))
         }
         metrics.presented.increment(by: presented.count)
         return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, codec: codec) }
@@ -101,7 +99,7 @@ struct EventProcessor: Sendable {
         let result = body(&session)
         if let session, session != stored?.session, let previous = stored {
             store.replace(cartId, partition: partition, with: StoredCart(
-                session: session, lastActivity: max(previous.lastActivity, time), recentCartEvents: previous.recentCartEvents))
+                session: session, lastActivity: max(previous.lastActivity, time)))
         }
         return result
     }

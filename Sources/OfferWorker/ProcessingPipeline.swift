@@ -394,8 +394,8 @@ final class ProcessingPipeline: @unchecked Sendable {
                 return
             }
             do {
-                let cart = try StoredCart(decoding: value)
-                carts[cartId] = CartStateStore.Entry(bytes: value, lastActivity: cart.lastActivity)
+                // Only the header is read now; a cart is decoded when its next event arrives.
+                carts[cartId] = CartStateStore.Entry(bytes: value, lastActivity: try StoredCart.lastActivity(ofEncoded: value))
             } catch {
                 unreadable += 1
                 logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])

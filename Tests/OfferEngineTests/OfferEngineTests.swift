@@ -225,6 +225,104 @@ struct OfferEngineTests {
         #expect(session?.presentations[shown.presentationId] == nil)
     }
 
+    @Test("a late acceptance: expired within the retention after expiresAt, unknownPresentation after it, pruned or not")
+    func lateAcceptance() throws {
+        let engine = try engine([Build.proUpgrade])  // ttl 1800 s, default retention 3600 s
+        var session: CartSession?
+        let shown = engine.cartUpdated(Build.cart(minute: 0, [phone]), session: &session)[0]
+        #expect(shown.expiresAt == EventTime(rfc3339: "2026-11-24T10:30:00Z"))
+        func answer(_ time: String, _ state: CartSession?) -> AcceptanceOutcome {
+            var copy = state
+            let acceptance = OfferAccepted(eventId: "acc-late", cartId: "cart-1", presentationId: shown.presentationId,
+                                           occurredAt: EventTime(rfc3339: time)!)
+            return engine.offerAccepted(acceptance, key: "cart-1", session: &copy)
+        }
+        // No cart event since: the presentation is still in the session.
+        #expect(session?.presentations[shown.presentationId] != nil)
+        guard case .rejected(let expired) = answer("2026-11-24T10:45:00Z", session) else { Issue.record("expected a rejection"); return }
+        #expect(expired.reason == .expired && expired.offerId == "pro-upgrade")
+        #expect(rejection(answer("2026-11-24T11:29:59Z", session)) == .expired)
+        for late in ["2026-11-24T11:30:00Z", "2026-11-24T11:31:00Z", "2026-11-24T15:00:00Z", "2026-11-26T10:30:00Z"] {
+            guard case .rejected(let unknown) = answer(late, session) else { Issue.record("expected a rejection at \(late)"); continue }
+            #expect(unknown.reason == .unknownPresentation && unknown.offerId == nil, "accepted at \(late)")
+        }
+        // A cart event at 11:40 drops it: the answers after the retention are the same.
+        var pruned = session
+        let later = CartUpdated(eventId: "cart-1-v2", cartId: "cart-1", version: 2, occurredAt: EventTime(rfc3339: "2026-11-24T11:40:00Z")!,
+                                currency: "EUR", lines: [cable])
+        _ = engine.cartUpdated(later, session: &pruned)
+        #expect(pruned?.presentations[shown.presentationId] == nil)
+        for late in ["2026-11-24T11:31:00Z", "2026-11-24T15:00:00Z", "2026-11-26T10:30:00Z"] {
+            #expect(answer(late, pruned) == answer(late, session), "accepted at \(late)")
+        }
+        // Accepted in time, then accepted again two days later: unknown, as once it is dropped.
+        var accepted = session
+        _ = engine.offerAccepted(Build.acceptance(shown.presentationId, minute: 5), key: "cart-1", session: &accepted)
+        #expect(answer("2026-11-24T10:45:00Z", accepted) == .alreadyAccepted)
+        #expect(rejection(answer("2026-11-26T10:30:00Z", accepted)) == .unknownPresentation)
+        // A decline past the retention is ignored the same way.
+        var declined = session
+        let decline = OfferDeclined(eventId: "d", cartId: "cart-1", presentationId: shown.presentationId,
+                                    occurredAt: EventTime(rfc3339: "2026-11-24T11:31:00Z")!)
+        #expect(engine.offerDeclined(decline, key: "cart-1", session: &declined) == .ignored(.unknownPresentation))
+        #expect(declined == session)
+    }
+
+    @Test("a matchTrigger upsell accepted after a trigger line was removed adds the quantity it removes")
+    func matchTriggerAfterCartChange() throws {
+        let offer = #"{"offerId":"bundle-up","kind":"upsell","status":"active","displayCriteria":{"cartContains":{"tags":["old"]}},"items":[{"productId":"new","variantId":"new-1","quantity":"matchTrigger","unitPrice":"50.00"}]}"#
+        let engine = try engine([offer])
+        let a = Build.line("a", product: "pa", tags: ["old"]), b = Build.line("b", product: "pb", tags: ["old"])
+        var session: CartSession?
+        let shown = engine.cartUpdated(Build.cart([a, b, cable]), session: &session)[0]
+        #expect(shown.items.map(\.quantity) == [2])
+        #expect(session?.presentations[shown.presentationId]?.items.map(\.matchesTriggerQuantity) == [true])
+        let add = { (quantity: Int) in CartOperation.addLine(productId: "new", variantId: "new-1", quantity: quantity, unitPrice: DecimalAmount("50.00")!) }
+
+        var unchanged = session
+        #expect(mutation(engine.offerAccepted(Build.acceptance(shown.presentationId, minute: 1), key: nil, session: &unchanged))?.operations
+                == [.removeLine(lineId: "a"), .removeLine(lineId: "b"), add(2)])
+
+        // Line a removed: b is replaced by one.
+        _ = engine.cartUpdated(Build.cart(version: 2, [b, cable]), session: &session)
+        var oneLeft = session
+        #expect(mutation(engine.offerAccepted(Build.acceptance(shown.presentationId, minute: 1), key: nil, session: &oneLeft))?.operations
+                == [.removeLine(lineId: "b"), add(1)])
+
+        // Line b now holds 3: what the upsell removes is what it adds.
+        var threeB = b
+        threeB.quantity = 3
+        var grown = session
+        _ = engine.cartUpdated(Build.cart(version: 3, [threeB, cable]), session: &grown)
+        #expect(mutation(engine.offerAccepted(Build.acceptance(shown.presentationId, minute: 1), key: nil, session: &grown))?.operations
+                == [.removeLine(lineId: "b"), add(3)])
+
+        // Neither left: still a cartMismatch.
+        _ = engine.cartUpdated(Build.cart(version: 4, [cable]), session: &session)
+        #expect(rejection(engine.offerAccepted(Build.acceptance(shown.presentationId, minute: 1), key: nil, session: &session)) == .cartMismatch)
+    }
+
+    @Test("a redelivered cart event changes nothing: no output, the same stored bytes")
+    func redeliveredCartEvent() throws {
+        let engine = try engine([Build.caseBundle, Build.proUpgrade])
+        var session: CartSession?
+        let v1 = Build.cart(version: 1, minute: 0, [phone])
+        let v2 = Build.cart(version: 2, minute: 2, [phone, cable])
+        let shown = engine.cartUpdated(v1, session: &session)
+        _ = engine.cartUpdated(v2, session: &session)
+        _ = engine.offerAccepted(Build.acceptance(shown[1].presentationId, minute: 3), key: "cart-1", session: &session)
+        func bytes(_ session: CartSession?) throws -> [UInt8] {
+            var writer = BinaryWriter()
+            try #require(session).encode(into: &writer, relativeTo: Build.time(3))
+            return writer.bytes
+        }
+        let before = try bytes(session)
+        for event in [v1, v2, v1] {
+            #expect(engine.cartUpdated(event, session: &session).isEmpty)
+            #expect(try bytes(session) == before)
+        }
+    }
+
     @Test("the same events give the same outputs")
     func deterministic() throws {
         func run() throws -> [String] {
