@@ -20,7 +20,7 @@ public struct EventLimits: Sendable, Hashable {
     public var maxBytes: Int
     public var maxLines: Int
 
-    public init(maxBytes: Int = 1 << 20, maxLines: Int = 500) {
+    public init(maxBytes: Int = 983_040, maxLines: Int = 500) {
         self.maxBytes = maxBytes
         self.maxLines = maxLines
     }

@@ -55,11 +55,16 @@ struct CartStateStore: Sendable {
 
     /// Stores a cart's new state; the change goes to the changelog with the next take.
     mutating func replace(_ cartId: String, partition: Int32, with cart: StoredCart) {
-        let entry = Entry(bytes: cart.encoded(), lastActivity: cart.lastActivity)
+        replace(cartId, partition: partition, encoded: cart.encoded(), lastActivity: cart.lastActivity)
+    }
+
+    /// Stores a cart's already encoded state.
+    mutating func replace(_ cartId: String, partition: Int32, encoded bytes: [UInt8], lastActivity: EventTime) {
+        let entry = Entry(bytes: bytes, lastActivity: lastActivity)
         partitions[partition, default: PartitionState()].carts[cartId] = entry
         partitions[partition, default: PartitionState()].changed.insert(cartId)
-        if let oldest = partitions[partition]!.oldestActivity, cart.lastActivity < oldest {
-            partitions[partition]!.oldestActivity = cart.lastActivity
+        if let oldest = partitions[partition]!.oldestActivity, lastActivity < oldest {
+            partitions[partition]!.oldestActivity = lastActivity
         }
     }
 

@@ -43,18 +43,45 @@ extension ProducerRecord {
     }
 
     /// A dead letter: the input record's key, value and headers unchanged, plus headers
-    /// saying why it was refused and where it came from.
-    init(deadLetterOf record: ConsumerRecord, reason: String, topic: String) {
-        self.init(
-            topic: topic,
-            key: record.key,
-            value: record.value,
-            headers: record.headers + [
-                KafkaHeader(name: "dlq_reason", string: reason),
-                KafkaHeader(name: "dlq_source_topic", string: record.topic),
-                KafkaHeader(name: "dlq_source_partition", string: String(record.partition)),
-                KafkaHeader(name: "dlq_source_offset", string: String(record.offset)),
-            ],
-            timestamp: record.timestamp)
+    /// saying why it was refused and where it came from, and a `ce_id` derived from that
+    /// place, so a consumer can drop the copy a restart writes again.
+    ///
+    /// It always fits in `maxBytes`: when the whole record would not, the value is omitted
+    /// (`dlq_value_omitted: true`; `dlq_original_size` and the source coordinates say where
+    /// to fetch it while the source retains it), then the original headers and key.
+    init(deadLetterOf record: ConsumerRecord, reason: String, topic: String, maxBytes: Int = WorkerConfiguration.defaultMaxDeadLetterBytes) {
+        var why = reason
+        if why.utf8.count > 1024 { why = String(decoding: why.utf8.prefix(1000), as: UTF8.self) + "… (truncated)" }
+        let coordinates = "\(record.topic)/\(record.partition)/\(record.offset)"
+        var ours = [
+            KafkaHeader(name: "ce_id", string: EventID.derive("dead-letter", coordinates)),
+            KafkaHeader(name: "dlq_reason", string: why),
+            KafkaHeader(name: "dlq_source_topic", string: record.topic),
+            KafkaHeader(name: "dlq_source_partition", string: String(record.partition)),
+            KafkaHeader(name: "dlq_source_offset", string: String(record.offset)),
+            KafkaHeader(name: "dlq_original_size", string: String(record.value?.count ?? 0)),
+        ]
+        func size(_ key: [UInt8]?, _ value: [UInt8]?, _ headers: [KafkaHeader]) -> Int {
+            // librdkafka counts key, value and headers; 64 bytes a header covers its framing.
+            (key?.count ?? 0) + (value?.count ?? 0) + headers.reduce(0) { $0 + $1.name.utf8.count + ($1.value?.count ?? 0) + 64 }
+        }
+        var key = record.key
+        var value = record.value
+        var headers = record.headers + ours
+        if size(key, value, headers) > maxBytes {
+            value = nil
+            ours.append(KafkaHeader(name: "dlq_value_omitted", string: "true"))
+            headers = record.headers + ours
+        }
+        if size(key, value, headers) > maxBytes {
+            ours.append(KafkaHeader(name: "dlq_headers_omitted", string: String(record.headers.count)))
+            headers = ours
+        }
+        if size(key, value, headers) > maxBytes {
+            ours.append(KafkaHeader(name: "dlq_key_omitted", string: String(key?.count ?? 0)))
+            key = nil
+            headers = ours
+        }
+        self.init(topic: topic, key: key, value: value, headers: headers, timestamp: record.timestamp)
     }
 }

@@ -11,6 +11,15 @@ struct EventProcessor: Sendable {
     let eventSource: String
     let metrics: WorkerMetrics
     let codec: EventCodec
+    /// How far an event's `occurredAt` may be from its record's timestamp, in seconds,
+    /// ahead and behind; `nil` skips that side. A far-future time would otherwise move the
+    /// partition's stream time and expire or evict every other cart.
+    var maxEventTimeAhead: Int? = 3600
+    var maxEventTimeBehind: Int? = 3600
+    /// The largest encoded cart state (it must fit one changelog record).
+    var maxStateBytes = WorkerConfiguration.defaultMaxStateBytes
+    /// The largest dead letter; a bigger input is dead-lettered without its value.
+    var maxDeadLetterBytes = WorkerConfiguration.defaultMaxDeadLetterBytes
 
     /// The records `record` causes (tests and tools; the loop appends into a reused array).
     func process(_ record: ConsumerRecord, store: inout CartStateStore) -> [ProducerRecord] {
@@ -37,7 +46,7 @@ struct EventProcessor: Sendable {
             }
         } catch {
             metrics.deadLetters.increment()
-            outputs.append(ProducerRecord(deadLetterOf: record, reason: error.reason, topic: topics.deadLetter))
+            outputs.append(ProducerRecord(deadLetterOf: record, reason: error.reason, topic: topics.deadLetter, maxBytes: maxDeadLetterBytes))
         }
     }
 
@@ -47,14 +56,15 @@ struct EventProcessor: Sendable {
             // State is partitioned by key: a cart under the wrong key would split its state.
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
         }
-        store.observe(cart.occurredAt, partition: record.partition)
+        try checkEventTime(cart.occurredAt, of: record)
         let stored = store.cart(cart.cartId, partition: record.partition)
         // A redelivered or repeated event changes nothing: its version is not newer.
         var session = stored?.session
         let presented = engine.cartUpdated(cart, session: &session)
         if let session, session != stored?.session {
-            store.replace(cart.cartId, partition: record.partition, with: StoredCart(
+            try replace(cart.cartId, partition: record.partition, in: &store, with: StoredCart(
                 session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt)))
+            store.observe(cart.occurredAt, partition: record.partition)
         }
         metrics.presented.increment(by: presented.count)
         return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, codec: codec) }
@@ -62,7 +72,8 @@ struct EventProcessor: Sendable {
 
     private func offerAccepted(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let acceptance = try codec.decodeValidated(OfferAccepted.self, from: try value(of: record))
-        let outcome = updateKnownCart(acceptance.cartId, partition: record.partition, at: acceptance.occurredAt, store: &store) {
+        try checkEventTime(acceptance.occurredAt, of: record)
+        let outcome = try updateKnownCart(acceptance.cartId, partition: record.partition, at: acceptance.occurredAt, store: &store) {
             engine.offerAccepted(acceptance, key: record.keyString, session: &$0)
         }
         switch outcome {
@@ -81,7 +92,8 @@ struct EventProcessor: Sendable {
     /// A decline changes what the cart is shown later; it causes no output of its own.
     private func offerDeclined(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let decline = try codec.decodeValidated(OfferDeclined.self, from: try value(of: record))
-        let outcome = updateKnownCart(decline.cartId, partition: record.partition, at: decline.occurredAt, store: &store) {
+        try checkEventTime(decline.occurredAt, of: record)
+        let outcome = try updateKnownCart(decline.cartId, partition: record.partition, at: decline.occurredAt, store: &store) {
             engine.offerDeclined(decline, key: record.keyString, session: &$0)
         }
         if case .ignored = outcome { metrics.ignoredDeclines.increment() }
@@ -89,19 +101,42 @@ struct EventProcessor: Sendable {
     }
 
     /// Runs `body` on the session of a cart the worker already holds (an acceptance or a
-    /// decline never creates one), keeping the change and the cart's activity time.
+    /// decline never creates one), keeping the change and the cart's activity time. Only an
+    /// event of a known cart moves the partition's stream time.
     private func updateKnownCart<R>(
         _ cartId: String, partition: Int32, at time: EventTime, store: inout CartStateStore, _ body: (inout CartSession?) -> R
-    ) -> R {
-        store.observe(time, partition: partition)
+    ) throws(EventDecodingError) -> R {
         let stored = store.cart(cartId, partition: partition)
         var session = stored?.session
         let result = body(&session)
         if let session, session != stored?.session, let previous = stored {
-            store.replace(cartId, partition: partition, with: StoredCart(
+            try replace(cartId, partition: partition, in: &store, with: StoredCart(
                 session: session, lastActivity: max(previous.lastActivity, time)))
         }
+        if stored != nil { store.observe(time, partition: partition) }
         return result
+    }
+
+    /// Stores a cart's new state, unless it is too large for one changelog record: then the
+    /// event is refused and the cart keeps its previous state.
+    private func replace(_ cartId: String, partition: Int32, in store: inout CartStateStore, with cart: StoredCart) throws(EventDecodingError) {
+        let bytes = cart.encoded()
+        guard bytes.count <= maxStateBytes else {
+            throw EventDecodingError(reason: "the cart's state would grow to \(bytes.count) bytes, over the limit of \(maxStateBytes) (one changelog record): event refused, the cart keeps its previous state")
+        }
+        store.replace(cartId, partition: partition, encoded: bytes, lastActivity: cart.lastActivity)
+    }
+
+    /// Refuses an event whose time is implausibly far from when it was written to Kafka.
+    private func checkEventTime(_ time: EventTime, of record: ConsumerRecord) throws(EventDecodingError) {
+        guard let timestamp = record.timestamp else { return }
+        let skew = (time.millisecondsSinceEpoch - timestamp) / 1000
+        if let ahead = maxEventTimeAhead, skew > ahead {
+            throw EventDecodingError(reason: "occurredAt \(time) is \(skew) s ahead of the record's timestamp, over the limit of \(ahead) s (--max-event-time-ahead)")
+        }
+        if let behind = maxEventTimeBehind, -skew > behind {
+            throw EventDecodingError(reason: "occurredAt \(time) is \(-skew) s behind the record's timestamp, over the limit of \(behind) s (--max-event-time-behind)")
+        }
     }
 
     private func value(of record: ConsumerRecord) throws(EventDecodingError) -> [UInt8] {

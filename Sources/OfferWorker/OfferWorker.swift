@@ -70,7 +70,9 @@ public struct OfferWorker: Service, CustomStringConvertible {
             processor: EventProcessor(
                 engine: OfferEngine(catalog: live.current.catalog, settings: settings),
                 topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
-                codec: EventCodec(limits: configuration.limits)),
+                codec: EventCodec(limits: configuration.limits),
+                maxEventTimeAhead: configuration.maxEventTimeAhead, maxEventTimeBehind: configuration.maxEventTimeBehind,
+                maxStateBytes: configuration.maxStateBytes, maxDeadLetterBytes: configuration.maxDeadLetterBytes),
             settings: ProcessingPipeline.Settings(
                 topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: settings,
                 exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),

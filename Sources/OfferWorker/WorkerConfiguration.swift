@@ -58,6 +58,24 @@ public struct WorkerConfiguration: Sendable {
     /// How often offsets are committed (and, in exactly-once mode, transactions): the
     /// offsets below which every output and state change is acknowledged.
     public var commitInterval: Duration = .milliseconds(100)
+    /// How far an input event's `occurredAt` may be ahead of / behind its record timestamp,
+    /// in seconds (`nil`: unchecked); further goes to the dead-letter topic.
+    public var maxEventTimeAhead: Int? = 3600
+    public var maxEventTimeBehind: Int? = 3600
+
+    /// librdkafka's default `message.max.bytes`.
+    static let defaultMessageMaxBytes = 1_000_000
+    /// Room kept in every record for the key, headers and framing.
+    static let recordHeadroom = 16_384
+    static let defaultMaxStateBytes = defaultMessageMaxBytes - 1024
+    static let defaultMaxDeadLetterBytes = defaultMessageMaxBytes - 512
+
+    /// The producer's `message.max.bytes`: no record the worker writes may be larger.
+    public var messageMaxBytes: Int { kafka["message.max.bytes"].flatMap { Int($0) } ?? Self.defaultMessageMaxBytes }
+    /// The largest cart state (one changelog record with its key).
+    var maxStateBytes: Int { messageMaxBytes - 1024 }
+    /// The largest dead letter (a bigger one loses its value, see `ProducerRecord(deadLetterOf:)`).
+    var maxDeadLetterBytes: Int { messageMaxBytes - 512 }
     /// The CloudEvents `source` attribute of every output.
     public var eventSource: String
     /// Input events over these limits go to the dead-letter topic.
@@ -138,6 +156,12 @@ public struct WorkerConfiguration: Sendable {
             problems.append("each topic must be distinct; used more than once: \(duplicated.joined(separator: ", "))")
         }
         if limits.maxBytes < 1024 { problems.append("--max-event-bytes must be at least 1024 (got \(limits.maxBytes))") }
+        if limits.maxBytes > messageMaxBytes - Self.recordHeadroom {
+            problems.append("--max-event-bytes \(limits.maxBytes) does not fit, with the dead-letter headers, in the producer's message.max.bytes \(messageMaxBytes): lower --max-event-bytes to at most \(messageMaxBytes - Self.recordHeadroom), or raise message.max.bytes (-X message.max.bytes=N, and the topics' max.message.bytes on the brokers)")
+        }
+        for (name, value) in [("--max-event-time-ahead", maxEventTimeAhead), ("--max-event-time-behind", maxEventTimeBehind)] {
+            if let value, value < 1 { problems.append("\(name) must be at least 1 second (got \(value))") }
+        }
         if limits.maxLines < 1 { problems.append("--max-cart-lines must be at least 1 (got \(limits.maxLines))") }
         if cartIdleSeconds < 1 { problems.append("--cart-idle-seconds must be at least 1 (got \(cartIdleSeconds))") }
         if presentationRetentionSeconds < 0 {

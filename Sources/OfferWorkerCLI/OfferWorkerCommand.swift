@@ -114,6 +114,8 @@ extension OfferWorkerCommand {
         @Option(help: "Serve Prometheus metrics at GET /metrics on this port (0 picks a free one; off when absent).")
         var metricsPort: Int?
         @Option(help: "Carts with no event for this many seconds (event time) are forgotten.") var cartIdleSeconds = 86_400
+        @Option(help: "Events whose occurredAt is more than this many seconds ahead of their record timestamp go to the dead-letter topic.") var maxEventTimeAhead = 3600
+        @Option(help: "Events whose occurredAt is more than this many seconds behind their record timestamp go to the dead-letter topic.") var maxEventTimeBehind = 3600
         @Option(help: "at-least-once, or exactly-once (Kafka transactions; needs --transactional-id).")
         var guarantee: DeliveryGuarantee = .atLeastOnce
         @Option(help: "transactional.id for exactly-once: stable per pod, unique in the group (for example the pod name).")
@@ -145,7 +147,7 @@ extension OfferWorkerCommand {
                 bootstrap = cluster.bootstrapServers
                 services.append(EmbeddedBrokerService(cluster: cluster))
             }
-            let configuration = WorkerConfiguration(
+            var configuration = WorkerConfiguration(
                 kafka: try kafka.configuration(bootstrapOverride: bootstrap), groupId: groupId, topics: topics.names,
                 maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource,
                 limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines),
@@ -153,6 +155,8 @@ extension OfferWorkerCommand {
                 catalogTopic: offersTopic, cartIdleSeconds: cartIdleSeconds, presentationRetentionSeconds: presentationRetentionSeconds,
                 guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics,
                 commitInterval: .milliseconds(commitIntervalMs))
+            configuration.maxEventTimeAhead = maxEventTimeAhead
+            configuration.maxEventTimeBehind = maxEventTimeBehind
             try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
             try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownTimeout), logger: logger)
