@@ -191,29 +191,6 @@ extension DisplayCriteria: Codable {
     }
 }
 
-/// Any key of a JSON object.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-extension Decoder {
-    /// A keyed container that refuses keys `Keys` does not list, naming the first unknown one
-    /// (`all[0].cartContains.productID: unknown field (expected productIds, …)`).
-    func strictContainer<Keys: CodingKey & CaseIterable>(keyedBy type: Keys.Type) throws -> KeyedDecodingContainer<Keys> {
-        let known = Keys.allCases.map(\.stringValue)
-        let keys = try container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
-        if let unknown = keys.filter({ !known.contains($0) }).sorted().first {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: codingPath + [AnyCodingKey(stringValue: unknown)],
-                debugDescription: "unknown field (expected \(known.joined(separator: ", ")))"))
-        }
-        return try container(keyedBy: Keys.self)
-    }
-}
-
 extension Array where Element == CartLine {
     /// The sum of the lines' quantities, saturating instead of overflowing.
     var totalQuantity: Int {
