@@ -8,8 +8,8 @@ import Testing
 /// declines and holdouts.
 @Suite("Offer catalog sources, declines and holdouts", .serialized)
 struct CatalogTests {
-    static let proUpgrade = #"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"displayCriteria":{"cartContains":{"productIds":["phone-std"]}},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00"}]}"#
-    static let caseBundle = #"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#
+    static let proUpgrade = #"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"currency":"EUR","displayCriteria":{"cartContains":{"productIds":["phone-std"]}},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00"}]}"#
+    static let caseBundle = #"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"currency":"EUR","displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#
 
     /// Sends a phone cart and returns the offers presented to it.
     func presentedOffers(_ harness: WorkerHarness, cart: String, minute: Int = 0) async throws -> [String] {
@@ -119,6 +119,7 @@ extension CatalogTests {
               - offerId: \(offerId)
                 kind: crossSell
                 status: active
+                currency: EUR
                 displayCriteria:
                   cartContains:
                     collectionIds: [\(collection)]
