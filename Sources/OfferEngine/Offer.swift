@@ -168,6 +168,9 @@ public struct Offer: Codable, Sendable, Hashable {
         return endsAt.map { min($0, expiry) } ?? expiry
     }
 
+    /// The fields an item of an offer may have; any other is refused.
+    static let itemFields = ["productId", "variantId", "quantity", "unitPrice", "compareAtPrice", "prices"]
+
     /// The most characters an id (offerId, productId, variantId) may have.
     public static let maximumIdentifierLength = 256
 
@@ -271,11 +274,10 @@ public struct Offer: Codable, Sendable, Hashable {
 /// An item of an offer definition, decoded strictly: a field ``OfferedItem`` does not know
 /// (`compareAtprice`) is an error, not ignored.
 private struct DefinedItem: Decodable {
-    static let fields = ["productId", "variantId", "quantity", "unitPrice", "compareAtPrice", "prices"]
     let item: OfferedItem
 
     init(from decoder: any Decoder) throws {
-        try decoder.refuseUnknownFields(known: Self.fields)
+        try decoder.refuseUnknownFields(known: Offer.itemFields)
         item = try OfferedItem(from: decoder)
     }
 }
