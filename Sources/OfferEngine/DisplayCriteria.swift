@@ -151,9 +151,10 @@ extension DisplayCriteria: Codable {
         let expected = Key.allCases.map(\.rawValue).joined(separator: ", ")
         guard keys.count == 1, let key = Key(rawValue: keys[0]) else {
             let found = keys.isEmpty ? "an empty object" : keys.sorted().joined(separator: ", ")
+            let likely = keys.count == 1 ? UnknownFields.suggestion(for: keys[0], among: Key.allCases.map(\.rawValue)) : nil
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
-                debugDescription: "a condition has exactly one of \(expected); found \(found)"))
+                debugDescription: "a condition has exactly one of \(expected); found \(found)" + (likely.map { " (did you mean '\($0)'?)" } ?? "")))
         }
         let container = try decoder.container(keyedBy: Key.self)
         switch key {

@@ -49,6 +49,14 @@ struct OfferContractTests {
         #expect(load(criteria) == ["offers[0].displayCriteria.cartContains.productID: unknown field (did you mean 'productIds'?)"])
     }
 
+    @Test("a misspelt condition is named with the likely one")
+    func misspeltCondition() {
+        let catalog = #"{"offers":[{"offerId":"o","kind":"crossSell","status":"active","currency":"EUR","displayCriteria":{"all":[{"cartContain":{"tags":["a"]}},{"subtotal":{"gte":"1"}}]},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}]}"#
+        #expect(load(catalog) == [
+            "offers[0].displayCriteria.all[0]: a condition has exactly one of all, any, not, cartContains, subtotal, itemCount, lineCount, currency, customer, attribute, schedule, excludes; found cartContain (did you mean 'cartContains'?)",
+        ])
+    }
+
     @Test("a decoded offer keeps no unknown field: decoding directly throws too")
     func decoderIsStrict() {
         #expect(throws: DecodingError.self) {
