@@ -10,6 +10,7 @@ enum JSONSyntax {
     /// The first syntax error of `data`, as a problem; `nil` when it is JSON.
     static func problem(in data: Data) -> String? {
         var reader = Reader(bytes: [UInt8](data))
+        if reader.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }  // a UTF-8 byte order mark
         do throws(SyntaxError) {
             reader.skipWhitespace()
             try reader.value(depth: 0)
