@@ -45,41 +45,86 @@ public struct KafkaConfiguration: Sendable, Equatable, CustomStringConvertible, 
         }.joined(separator: ", ")
     }
 
-    /// Builds an `rd_kafka_conf_t`; the caller owns it.
+    /// Every property librdkafka refuses (an unknown name, a value it cannot take), one
+    /// problem each, in name order: `Kafka property acks refused: Invalid value for
+    /// configuration property "request.required.acks"`. Empty when librdkafka takes them
+    /// all. Checked without connecting anywhere, so all of them can be reported at start-up
+    /// at once. (A few combinations are only checked when a client is created.)
+    public var problems: [String] {
+        let conf = rd_kafka_conf_new()!
+        defer { rd_kafka_conf_destroy(conf) }
+        return properties.keys.sorted().compactMap { key in set(key, on: conf) }
+    }
+
+    /// Builds an `rd_kafka_conf_t`; the caller owns it. Throws every refused property.
     func makeNative() throws(KafkaError) -> OpaquePointer {
         let conf = rd_kafka_conf_new()!
-        var errorText = [CChar](repeating: 0, count: 512)
-        for key in properties.keys.sorted() {
-            let result = rd_kafka_conf_set(conf, key, properties[key]!, &errorText, errorText.count)
-            if result != RD_KAFKA_CONF_OK {
-                rd_kafka_conf_destroy(conf)
-                // librdkafka's reason names the key (and a rejected enum value); the value
-                // itself is never repeated here, as it may be a secret under a misspelt key.
-                let reason = String(nulTerminated: errorText)
-                throw .configuration("Kafka property \(key) refused: \(reason)")
-            }
+        let problems = properties.keys.sorted().compactMap { key in set(key, on: conf) }
+        guard problems.isEmpty else {
+            rd_kafka_conf_destroy(conf)
+            throw .configuration(problems.joined(separator: "; "))
         }
         return conf
+    }
+
+    /// Sets one property; returns the problem when librdkafka refuses it.
+    private func set(_ key: String, on conf: OpaquePointer) -> String? {
+        var errorText = [CChar](repeating: 0, count: 512)
+        let value = properties[key]!
+        guard rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK else { return nil }
+        // librdkafka's reason names the key and sometimes the value; the value is never
+        // repeated for a property that may hold a secret.
+        var reason = String(nulTerminated: errorText)
+        if Self.isSecret(key), !value.isEmpty { reason = reason.replacingOccurrences(of: value, with: "[redacted]") }
+        return "Kafka property \(key) refused: \(reason)"
+    }
+}
+
+extension KafkaConfiguration {
+    /// The configuration for a producer: without the properties librdkafka documents as
+    /// consumer-only (`group.id`, `isolation.level`, `auto.offset.reset`, `session.timeout.ms`,
+    /// …), which a producer ignores with a `CONFWARN` log line each. A configuration shared by
+    /// a worker's consumers and producer goes through this before it reaches the producer.
+    public func forProducer() -> KafkaConfiguration {
+        KafkaConfiguration(properties.filter { KafkaPropertyRoles.role(of: $0.key) != .consumer })
+    }
+
+    /// The configuration for a consumer: without producer-only properties (`acks`,
+    /// `linger.ms`, `transactional.id`, …), which a consumer ignores with a `CONFWARN`.
+    public func forConsumer() -> KafkaConfiguration {
+        KafkaConfiguration(properties.filter { KafkaPropertyRoles.role(of: $0.key) != .producer })
     }
 }
 
 extension KafkaConfiguration {
     /// Reads a Java-style properties file: `key=value` lines; blank lines and lines starting
-    /// with `#` or `!` are ignored. The values are taken as written (no escapes).
+    /// with `#` or `!` are ignored. The values are taken as written (no escapes). Throws
+    /// every line that is not `key=value`.
     public static func load(propertiesFile path: String) throws(KafkaError) -> KafkaConfiguration {
+        let (configuration, problems) = read(propertiesFile: path)
+        guard problems.isEmpty else { throw .configuration(problems.joined(separator: "; ")) }
+        return configuration
+    }
+
+    /// Reads a properties file like ``load(propertiesFile:)``, returning the properties it
+    /// could read and a problem for each line it could not (`FILE:3: expected key=value`), so
+    /// a caller can report them with its other problems.
+    public static func read(propertiesFile path: String) -> (configuration: KafkaConfiguration, problems: [String]) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .configuration("cannot read Kafka properties file \(path)")
+            return (KafkaConfiguration(), ["cannot read Kafka properties file \(path)"])
         }
         var configuration = KafkaConfiguration()
+        var problems: [String] = []
         for (index, rawLine) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
             guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
-                throw .configuration("\(path):\(index + 1): expected key=value")
+                problems.append("\(path):\(index + 1): expected key=value")
+                continue
             }
             configuration[line[..<eq].trimmingCharacters(in: .whitespaces)] = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
         }
-        return configuration
+        return (configuration, problems)
     }
 
     /// Properties from environment variables named `prefix` + the property name in upper
@@ -94,12 +139,24 @@ extension KafkaConfiguration {
 
     /// Replaces every value written `@/path/to/file` by that file's contents (without the
     /// trailing newline), so secrets can come from mounted files instead of the command line.
+    /// Throws every file that cannot be read.
     public func resolvingFileReferences() throws(KafkaError) -> KafkaConfiguration {
+        var problems: [String] = []
+        let resolved = resolvingFileReferences(problems: &problems)
+        guard problems.isEmpty else { throw .configuration(problems.joined(separator: "; ")) }
+        return resolved
+    }
+
+    /// Resolves `@FILE` values like ``resolvingFileReferences()``, adding a problem for each
+    /// file that cannot be read (its property keeps the `@FILE` value).
+    public func resolvingFileReferences(problems: inout [String]) -> KafkaConfiguration {
         var resolved = self
-        for (key, value) in properties where value.hasPrefix("@") {
+        for key in properties.keys.sorted() {
+            guard let value = properties[key], value.hasPrefix("@") else { continue }
             let path = String(value.dropFirst())
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw .configuration("Kafka property \(key): cannot read the file \(path) its value refers to")
+                problems.append("Kafka property \(key): cannot read the file \(path) its value refers to")
+                continue
             }
             var text = String(decoding: data, as: UTF8.self)
             while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }

@@ -41,7 +41,9 @@ public final class KafkaConsumer: Sendable {
                 // Results of asynchronous commits; a later commit supersedes a failed one.
                 guard err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR__NO_OFFSET,
                       let context = ClientContext.from(opaque) else { return }
-                context.logger.info("asynchronous offset commit failed; the next one supersedes it", metadata: ["error": "\(KafkaError(err))"])
+                let error = KafkaError(err)
+                context.logger.info("asynchronous offset commit failed", metadata: ["error": "\(error)"])
+                context.commitFailure.withLock { $0 = error }
             }
         }
         let err = rd_kafka_poll_set_consumer(client.handle)
@@ -144,6 +146,12 @@ public final class KafkaConsumer: Sendable {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         let err = rd_kafka_commit(client.handle, list, 1)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// The error of the latest asynchronous commit that failed since the last call, if any
+    /// (reported from inside a poll).
+    public func takeCommitFailure() -> KafkaError? {
+        client.context.commitFailure.withLock { failure in defer { failure = nil }; return failure }
     }
 
     /// Runs `handler` on the polling thread whenever partitions are about to be revoked,

@@ -58,6 +58,15 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The client has been closed.
     public static let closed = KafkaError(code: -10_002, name: "CLOSED", message: "the client is closed")
 
+    /// Whether the error concerns one record only (its size or contents), not the client or
+    /// the topic: another record would go through, so the caller can set this one aside.
+    public var isRecordScoped: Bool { KafkaError.recordScopedCodes.contains(rd_kafka_resp_err_t(code)) }
+
+    private static let recordScopedCodes: Set<rd_kafka_resp_err_t> = [
+        RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_RECORD,
+        RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP, RD_KAFKA_RESP_ERR_INVALID_MSG,
+    ]
+
     // Errors librdkafka surfaces in delivery reports that a new attempt may fix.
     private static let retriableCodes: Set<rd_kafka_resp_err_t> = [
         RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__MSG_TIMED_OUT,

@@ -13,6 +13,8 @@ final class ClientContext: Sendable {
     /// Delivery reports of a ``KafkaPipelineProducer``, taken by its owning thread.
     let ownedDeliveries = OwnedDeliveries()
     let lastError = Mutex<KafkaError?>(nil)
+    /// The latest failed asynchronous offset commit, until taken.
+    let commitFailure = Mutex<KafkaError?>(nil)
 
     init(logger: Logger) {
         self.logger = logger

@@ -151,9 +151,10 @@ extension DisplayCriteria: Codable {
         let expected = Key.allCases.map(\.rawValue).joined(separator: ", ")
         guard keys.count == 1, let key = Key(rawValue: keys[0]) else {
             let found = keys.isEmpty ? "an empty object" : keys.sorted().joined(separator: ", ")
+            let likely = keys.count == 1 ? UnknownFields.suggestion(for: keys[0], among: Key.allCases.map(\.rawValue)) : nil
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
-                debugDescription: "a condition has exactly one of \(expected); found \(found)"))
+                debugDescription: "a condition has exactly one of \(expected); found \(found)" + (likely.map { " (did you mean '\($0)'?)" } ?? "")))
         }
         let container = try decoder.container(keyedBy: Key.self)
         switch key {
@@ -188,29 +189,6 @@ extension DisplayCriteria: Codable {
         case .schedule(let schedule): try container.encode(schedule, forKey: .schedule)
         case .excludes(let exclusion): try container.encode(exclusion, forKey: .excludes)
         }
-    }
-}
-
-/// Any key of a JSON object.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
-
-extension Decoder {
-    /// A keyed container that refuses keys `Keys` does not list, naming the first unknown one
-    /// (`all[0].cartContains.productID: unknown field (expected productIds, …)`).
-    func strictContainer<Keys: CodingKey & CaseIterable>(keyedBy type: Keys.Type) throws -> KeyedDecodingContainer<Keys> {
-        let known = Keys.allCases.map(\.stringValue)
-        let keys = try container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)
-        if let unknown = keys.filter({ !known.contains($0) }).sorted().first {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: codingPath + [AnyCodingKey(stringValue: unknown)],
-                debugDescription: "unknown field (expected \(known.joined(separator: ", ")))"))
-        }
-        return try container(keyedBy: Keys.self)
     }
 }
 

@@ -57,13 +57,16 @@ public struct Offer: Codable, Sendable, Hashable {
         self.holdoutPercent = holdoutPercent
     }
 
-    private enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case offerId, kind, status, priority, startsAt, endsAt, ttlSeconds, currency, description, displayCriteria, items, showWhenItemsInCart
         case version, maxPresentationsPerCart, holdoutPercent
     }
 
+    /// Decodes strictly: an unknown field of the offer, of an item or of a price rule is an
+    /// error naming it (`currancy: unknown field (did you mean 'currency'?)`), because a
+    /// misspelt optional field would otherwise be dropped and the offer shown more widely.
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let container = try decoder.strictContainer(keyedBy: CodingKeys.self)
         self.init(
             offerId: try container.decode(String.self, forKey: .offerId),
             kind: try container.decode(OfferKind.self, forKey: .kind),
@@ -75,7 +78,7 @@ public struct Offer: Codable, Sendable, Hashable {
             currency: try container.decodeIfPresent(String.self, forKey: .currency),
             description: try container.decodeIfPresent(String.self, forKey: .description),
             displayCriteria: try container.decode(DisplayCriteria.self, forKey: .displayCriteria),
-            items: try container.decode([OfferedItem].self, forKey: .items),
+            items: try container.decode([DefinedItem].self, forKey: .items).map(\.item),
             showWhenItemsInCart: try container.decodeIfPresent(Bool.self, forKey: .showWhenItemsInCart) ?? false,
             version: try container.decodeIfPresent(Int.self, forKey: .version) ?? 1,
             maxPresentationsPerCart: try container.decodeIfPresent(Int.self, forKey: .maxPresentationsPerCart),
@@ -165,53 +168,42 @@ public struct Offer: Codable, Sendable, Hashable {
         return endsAt.map { min($0, expiry) } ?? expiry
     }
 
+    /// The fields an item of an offer may have; any other is refused.
+    static let itemFields = ["productId", "variantId", "quantity", "unitPrice", "compareAtPrice", "prices"]
+
+    /// The most characters an id (offerId, productId, variantId) may have.
+    public static let maximumIdentifierLength = 256
+
     /// Every problem with this offer, each with its path under `path`.
     public func problems(at path: String) -> [String] {
+        problems(at: path, kindIsKnown: true, currencyIsKnown: true)
+    }
+
+    /// The problems, leaving out the rules that depend on the kind or the currency when
+    /// those could not be read (the offer was decoded with a stand-in for them, and the
+    /// rule would report a problem of the stand-in).
+    func problems(at path: String, kindIsKnown: Bool, currencyIsKnown: Bool) -> [String] {
         var problems: [String] = []
-        if offerId.isEmpty { problems.append("\(path).offerId: must not be empty") }
+        problems += Self.identifierProblems(offerId, at: "\(path).offerId")
         if ttlSeconds < 1 || ttlSeconds > Self.maximumTTLSeconds {
             problems.append("\(path).ttlSeconds: must be between 1 and \(Self.maximumTTLSeconds) (got \(ttlSeconds))")
         }
         if let startsAt, let endsAt, startsAt >= endsAt {
             problems.append("\(path).endsAt: must be after startsAt (\(startsAt))")
         }
+        var currencyIsValid = currencyIsKnown
         if let currency, !currency.isCurrencyCode {
             problems.append("\(path).currency: not an ISO 4217 code such as \"EUR\" (got '\(currency)')")
+            currencyIsValid = false
         }
         problems += displayCriteria.problems(at: "\(path).displayCriteria")
-        if kind == .upsell && !displayCriteria.canTrigger {
+        if kindIsKnown, kind == .upsell, !displayCriteria.canTrigger {
             problems.append("\(path).displayCriteria: an upsell needs a cartContains condition (outside any not) to choose the lines it replaces")
         }
         if items.isEmpty { problems.append("\(path).items: must list at least one item") }
         for (index, item) in items.enumerated() {
-            let at = "\(path).items[\(index)]"
-            if item.productId.isEmpty { problems.append("\(at).productId: must not be empty") }
-            if item.variantId.isEmpty { problems.append("\(at).variantId: must not be empty") }
-            if item.matchesTriggerQuantity {
-                if kind != .upsell {
-                    problems.append("\(at).quantity: \"matchTrigger\" is for upsells only (a cross-sell replaces no lines)")
-                }
-            } else if item.quantity < 1 {
-                problems.append("\(at).quantity: must be at least 1 (got \(item.quantity))")
-            }
-            if let prices = item.prices {
-                if prices.isEmpty { problems.append("\(at).prices: must list at least one currency") }
-                for code in prices.keys.sorted() {
-                    if !code.isCurrencyCode {
-                        problems.append("\(at).prices.\(code): not an ISO 4217 code such as \"EUR\"")
-                        continue
-                    }
-                    problems += prices[code]!.problems(at: "\(at).prices.\(code)", currency: code)
-                }
-                if let currency, !prices.isEmpty, prices[currency] == nil {
-                    problems.append("\(at).prices: no price in the offer's currency \(currency)")
-                }
-            } else {
-                if item.unitPrice.isNegative { problems.append("\(at).unitPrice: must not be negative (got \(item.unitPrice))") }
-                if let compareAt = item.compareAtPrice, compareAt.isNegative {
-                    problems.append("\(at).compareAtPrice: must not be negative (got \(compareAt))")
-                }
-            }
+            problems += itemProblems(item, at: "\(path).items[\(index)]", kindIsKnown: kindIsKnown,
+                                     currencyIsKnown: currencyIsKnown, currencyIsValid: currencyIsValid)
         }
         if version < 1 { problems.append("\(path).version: must be at least 1 (got \(version))") }
         if let cap = maxPresentationsPerCart, cap < 1 {
@@ -220,11 +212,73 @@ public struct Offer: Codable, Sendable, Hashable {
         if let holdout = holdoutPercent {
             if holdout.isNegative || holdout > DecimalAmount(mantissa: 100, scale: 0) {
                 problems.append("\(path).holdoutPercent: must be between 0 and 100 (got \(holdout))")
-            } else if holdout.rescaled(to: 2) == nil {
+            } else if holdout.scale > 2 {
                 problems.append("\(path).holdoutPercent: at most 2 decimal places (got \(holdout))")
             }
         }
         return problems
+    }
+
+    private func itemProblems(_ item: OfferedItem, at path: String, kindIsKnown: Bool, currencyIsKnown: Bool, currencyIsValid: Bool) -> [String] {
+        var problems: [String] = []
+        problems += Self.identifierProblems(item.productId, at: "\(path).productId")
+        problems += Self.identifierProblems(item.variantId, at: "\(path).variantId")
+        if item.matchesTriggerQuantity {
+            if kindIsKnown, kind != .upsell {
+                problems.append("\(path).quantity: \"matchTrigger\" is for upsells only (a cross-sell replaces no lines)")
+            }
+        } else if item.quantity < 1 {
+            problems.append("\(path).quantity: must be at least 1 (got \(item.quantity))")
+        }
+        if let prices = item.prices {
+            if prices.isEmpty { problems.append("\(path).prices: must list at least one currency") }
+            for code in prices.keys.sorted() {
+                guard code.isCurrencyCode else {
+                    problems.append("\(path).prices.\(code): not an ISO 4217 code such as \"EUR\"")
+                    continue
+                }
+                problems += prices[code]!.problems(at: "\(path).prices.\(code)", currency: code)
+            }
+            if currencyIsValid, let currency, !prices.isEmpty, prices[currency] == nil {
+                problems.append("\(path).prices: no price in the offer's currency \(currency)")
+            }
+            return problems
+        }
+        for (field, amount) in [("unitPrice", item.unitPrice), ("compareAtPrice", item.compareAtPrice)] {
+            guard let amount else { continue }
+            if amount.isNegative {
+                problems.append("\(path).\(field): must not be negative (got \(amount))")
+            } else if currencyIsValid, let currency, amount.scale > CurrencyMinorUnits.digits(of: currency) {
+                problems.append("\(path).\(field): \(CurrencyMinorUnits.tooManyDecimals(amount, currency))")
+            }
+        }
+        // A bare unitPrice is in the offer's currency: without one, the same number would be
+        // shown to carts in yen and in euros alike.
+        if currencyIsKnown, currency == nil {
+            problems.append("\(path).unitPrice: a price needs a currency: set the offer's \"currency\", or price the item per currency with \"prices\" (such as {\"EUR\": {\"fixed\": \"\(item.unitPrice)\"}})")
+        }
+        return problems
+    }
+
+    /// An id must not be empty, nor longer than ``maximumIdentifierLength`` characters.
+    static func identifierProblems(_ id: String, at path: String) -> [String] {
+        if id.isEmpty { return ["\(path): must not be empty"] }
+        let length = id.unicodeScalars.count
+        if length > maximumIdentifierLength {
+            return ["\(path): must be at most \(maximumIdentifierLength) characters long (got \(length))"]
+        }
+        return []
+    }
+}
+
+/// An item of an offer definition, decoded strictly: a field ``OfferedItem`` does not know
+/// (`compareAtprice`) is an error, not ignored.
+private struct DefinedItem: Decodable {
+    let item: OfferedItem
+
+    init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownFields(known: Offer.itemFields)
+        item = try OfferedItem(from: decoder)
     }
 }
 

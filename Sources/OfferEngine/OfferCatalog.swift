@@ -8,48 +8,78 @@ public struct OfferCatalog: Sendable, Hashable {
     /// Offers by what their `cartContains` conditions look for.
     let index: OfferIndex
 
-    /// Validates `offers`; throws every problem, each with its path.
+    /// Validates `offers`; throws every problem, each with its path (`offers[3].ttlSeconds`).
     public init(offers: [Offer]) throws(CatalogError) {
+        try self.init(offers: offers, paths: offers.indices.map { "offers[\($0)]" })
+    }
+
+    /// Validates `offers`, naming each offer in problems by its entry in `paths` (where it
+    /// came from: `offers.json offers[3]`, `offers topic partition 0 offset 12`), so a
+    /// catalog merged from several sources reports problems where they can be fixed.
+    public init(offers: [Offer], paths: [String]) throws(CatalogError) {
+        precondition(paths.count == offers.count, "one path per offer")
         var problems: [String] = []
         var seen = Set<String>()
-        for (index, offer) in offers.enumerated() {
-            problems += offer.problems(at: "offers[\(index)]")
+        for (offer, path) in zip(offers, paths) {
+            problems += offer.problems(at: path)
             if !seen.insert(offer.offerId).inserted {
-                problems.append("offers[\(index)].offerId: '\(offer.offerId)' is used by an earlier offer")
+                problems.append("\(path).offerId: '\(offer.offerId)' is used by an earlier offer")
             }
         }
         guard problems.isEmpty else { throw CatalogError(problems: problems) }
+        self.init(validated: offers)
+    }
+
+    private init(validated offers: [Offer]) {
         self.offers = offers.sorted { ($1.priority, $0.offerId) < ($0.priority, $1.offerId) }
         self.byId = Dictionary(uniqueKeysWithValues: offers.map { ($0.offerId, $0) })
         self.index = OfferIndex(offers: self.offers)
     }
 
     /// Loads a catalog document, `{"offers": [...]}`, reporting every problem of every offer
-    /// (not only the first), each with its path.
+    /// in one go (unknown fields, wrong types, and the rules decoding cannot see, such as an
+    /// unknown time zone or a duplicate offerId), each with its path.
     public static func load(json: Data) throws(CatalogError) -> OfferCatalog {
+        if let syntax = JSONSyntax.problem(in: json) { throw CatalogError(problems: [syntax]) }
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: json)
         } catch {
-            throw CatalogError(problems: ["not valid JSON: \((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error)"])
+            throw CatalogError(problems: [JSONSyntax.problem(in: json, error: error)])
         }
         guard let document = root as? [String: Any], let entries = document["offers"] as? [Any] else {
-            throw CatalogError(problems: ["$: expected an object with an \"offers\" array"])
+            throw CatalogError(problems: [#"$: expected an object with an "offers" array"#])
         }
+        var problems = document.keys.filter { $0 != "offers" }.sorted().map { "\($0): \(UnknownFields.problem($0, known: ["offers"]))" }
         var offers: [Offer] = []
-        var problems: [String] = []
+        var seen = Set<String>()
         for (index, entry) in entries.enumerated() {
-            do {
-                let data = try JSONSerialization.data(withJSONObject: entry, options: [.fragmentsAllowed])
-                offers.append(try JSONDecoder().decode(Offer.self, from: data))
-            } catch is DecodingError {
-                problems += OfferDecodingProblems.find(in: entry, at: "offers[\(index)]")
-            } catch {
-                problems.append("offers[\(index)]: \(error)")
+            let path = "offers[\(index)]"
+            let outcome = OfferDecodingProblems.decode(entry, at: path)
+            problems += outcome.problems
+            if let offerId = outcome.offerId, !seen.insert(offerId).inserted {
+                problems.append("\(path).offerId: '\(offerId)' is used by an earlier offer")
             }
+            if let offer = outcome.offer { offers.append(offer) }
         }
         guard problems.isEmpty else { throw CatalogError(problems: problems) }
-        return try OfferCatalog(offers: offers)
+        return OfferCatalog(validated: offers)
+    }
+
+    /// Decodes and validates one offer (a record of the catalog topic), reporting every
+    /// problem with its path under `path` (`$.items[0].unitPrice`). Whether it fits the
+    /// rest of the catalog (a duplicate offerId) is checked when it joins one.
+    public static func loadOffer(json: Data, at path: String = "$") throws(CatalogError) -> Offer {
+        if let syntax = JSONSyntax.problem(in: json) { throw CatalogError(problems: [syntax]) }
+        let entry: Any
+        do {
+            entry = try JSONSerialization.jsonObject(with: json)
+        } catch {
+            throw CatalogError(problems: [JSONSyntax.problem(in: json, error: error)])
+        }
+        let outcome = OfferDecodingProblems.decode(entry, at: path)
+        guard outcome.problems.isEmpty, let offer = outcome.offer else { throw CatalogError(problems: outcome.problems) }
+        return offer
     }
 
     /// Calls `body` with each offer `cart` could satisfy, in rank order, until it returns

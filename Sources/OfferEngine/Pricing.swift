@@ -79,8 +79,8 @@ public enum PriceRule: Sendable, Hashable {
         func check(_ amount: DecimalAmount, _ field: String) {
             if amount.isNegative {
                 problems.append("\(path).\(field): must not be negative (got \(amount))")
-            } else if amount.rescaled(to: digits) == nil {
-                problems.append("\(path).\(field): \(amount) has more decimal places than \(currency) allows (\(digits))")
+            } else if amount.scale > digits {
+                problems.append("\(path).\(field): \(CurrencyMinorUnits.tooManyDecimals(amount, currency))")
             }
         }
         switch self {
@@ -162,5 +162,12 @@ public enum CurrencyMinorUnits {
         if zeroDigit.contains(currency) { return 0 }
         if threeDigit.contains(currency) { return 3 }
         return 2
+    }
+
+    /// Why `amount` is not a price in `currency`: it is written with more decimal places
+    /// than the currency's minor unit (`999.5` yen, `9.999` euros). Such a price is refused
+    /// rather than rounded, so what the merchant wrote is what the shopper is shown.
+    static func tooManyDecimals(_ amount: DecimalAmount, _ currency: String) -> String {
+        "\(amount) has more decimal places than \(currency) allows (\(digits(of: currency)))"
     }
 }

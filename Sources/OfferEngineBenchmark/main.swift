@@ -65,8 +65,9 @@ func makeCatalog(offers count: Int, seed: UInt64) throws -> OfferCatalog {
             : OfferedItem(productId: "x\(index)", variantId: "x\(index)-v", prices: [
                 "EUR": .percentOff(DecimalAmount("15")!, of: DecimalAmount("49.99")!), "USD": .fixed(DecimalAmount("44.00")!),
             ])
+        // A bare unitPrice is in the offer's currency.
         offers.append(Offer(offerId: "offer-\(index)", kind: .crossSell, priority: Int.random(in: 0...100, using: &rng),
-                            displayCriteria: criteria, items: [item]))
+                            currency: item.prices == nil ? "EUR" : nil, displayCriteria: criteria, items: [item]))
     }
     return try OfferCatalog(offers: offers)
 }

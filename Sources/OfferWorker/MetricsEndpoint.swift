@@ -21,6 +21,9 @@ public final class MetricsEndpoint: Service, Sendable {
 
     /// Binds `host:port` now, so a taken port fails at start-up; `port` 0 picks a free one.
     public init(host: String = "0.0.0.0", port: Int, registry: PrometheusCollectorRegistry, logger: Logger) throws {
+        if let problem = WorkerConfiguration.rangeProblem("--metrics-port", port, WorkerConfiguration.Bounds.metricsPort) {
+            throw ConfigurationError(problems: [problem])
+        }
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ConfigurationError(problems: ["--metrics-port: cannot open a socket (errno \(errno))"]) }
         var yes: Int32 = 1

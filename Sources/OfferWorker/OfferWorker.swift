@@ -52,9 +52,9 @@ public struct OfferWorker: Service, CustomStringConvertible {
 
         let exactlyOnce = configuration.guarantee == .exactlyOnce
         // Read-committed everywhere, so aborted outputs and state are never seen.
-        let kafka = configuration.kafka.merging(["isolation.level": "read_committed"])
+        let kafka = configuration.kafka.merging(["isolation.level": "read_committed"]).forConsumer()
         let producer = try KafkaPipelineProducer(
-            configuration: exactlyOnce ? configuration.kafka.merging(["transactional.id": configuration.transactionalId ?? ""]) : configuration.kafka,
+            configuration: (exactlyOnce ? configuration.kafka.merging(["transactional.id": configuration.transactionalId ?? ""]) : configuration.kafka).forProducer(),
             logger: logger)
         if exactlyOnce { try await runOffPool { try producer.initTransactions() } }
         let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)

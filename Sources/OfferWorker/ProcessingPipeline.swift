@@ -41,6 +41,8 @@ final class ProcessingPipeline: @unchecked Sendable {
         var epoch: Int
         var isChangelog: Bool
         var attempts: Int
+        /// The input whose consequence this is, so a record-scope refusal can dead-letter it.
+        var source: ConsumerRecord? = nil
     }
 
     private let consumer: KafkaConsumer
@@ -126,6 +128,10 @@ final class ProcessingPipeline: @unchecked Sendable {
             while stopMode == .running {
                 if let failure { throw failure }
                 if let fatal = producer.fatalError ?? consumer.fatalError { throw WorkerError.deliveryFailed(topic: "(producer)", error: fatal) }
+                if let error = consumer.takeCommitFailure(), !error.isRetriable, !WorkerError.isRebalanceError(error) {
+                    // Retriable failures are superseded by the next commit; this one never will be.
+                    throw WorkerError.commitFailed(error)
+                }
                 if inFlight.count >= settings.maxInFlight {
                     // Backpressure: wait for acknowledgements, not for more input.
                     takeDeliveries(timeout: .milliseconds(10))
@@ -194,7 +200,7 @@ final class ProcessingPipeline: @unchecked Sendable {
             outputs.removeAll(keepingCapacity: true)
             processor.process(record, store: &store, into: &outputs)
             for output in outputs {
-                try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0))
+                try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
             }
             progress.processed(partition, next: record.offset + 1)
             touched.insert(record.partition)
@@ -215,13 +221,46 @@ final class ProcessingPipeline: @unchecked Sendable {
     private func send(_ flight: InFlight) throws {
         let token = nextToken
         nextToken &+= 1
+        if flight.attempts == 0, !flight.isChangelog { progress.outputProduced(epoch: flight.epoch) }
         do {
             try producer.produce(flight.record, token: token)
+        } catch where error.isRecordScoped {
+            return try setAside(flight, refusedWith: error)
         } catch {
             throw WorkerError.deliveryFailed(topic: flight.record.topic, error: error)
         }
         inFlight[token] = flight
-        if flight.attempts == 0, !flight.isChangelog { progress.outputProduced(epoch: flight.epoch) }
+    }
+
+    /// Contains a record Kafka refuses for itself (too large, invalid): no single input may
+    /// stop the worker. An output is replaced by its input's dead letter; a dead letter by a
+    /// smaller one (value, headers and key omitted); a state record by a tombstone (the cart
+    /// starts afresh after a restart). Each is logged and counted; processing goes on.
+    private func setAside(_ flight: InFlight, refusedWith error: KafkaError) throws {
+        processor.metrics.poisonRecords.increment()
+        var replacement = flight
+        replacement.attempts = max(1, flight.attempts + 1)
+        let topic = flight.record.topic
+        if flight.isChangelog {
+            logger.error("a cart's state record was refused by Kafka; it is deleted instead", metadata: [
+                "topic": "\(topic)", "cartId": "\(flight.record.key.map { String(decoding: $0, as: UTF8.self) } ?? "")", "error": "\(error)",
+            ])
+            guard flight.record.value != nil else { return progress.changelogAcknowledged(epoch: flight.epoch) }
+            replacement.record.value = nil
+        } else if let source = flight.source, !flight.record.headers.contains(where: { $0.name == "dlq_key_omitted" }) {
+            let minimal = topic == settings.topics.deadLetter
+            logger.error(minimal ? "a dead letter was refused by Kafka; sending it without value, headers or key" : "an output was refused by Kafka; its input goes to the dead-letter topic", metadata: [
+                "topic": "\(topic)", "source": "\(source.topic)[\(source.partition)]@\(source.offset)", "error": "\(error)",
+            ])
+            processor.metrics.deadLetters.increment()
+            replacement.record = ProducerRecord(
+                deadLetterOf: source, reason: minimal ? "dead letter refused by Kafka: \(error)" : "output to \(topic) refused by Kafka: \(error)",
+                topic: settings.topics.deadLetter, maxBytes: minimal ? 0 : processor.maxDeadLetterBytes)
+        } else {
+            logger.error("a record was refused by Kafka and could not be made smaller; dropped", metadata: ["topic": "\(topic)", "error": "\(error)"])
+            return progress.outputAcknowledged(epoch: flight.epoch)
+        }
+        try send(replacement)
     }
 
     private func takeDeliveries(timeout: Duration) {
@@ -237,6 +276,10 @@ final class ProcessingPipeline: @unchecked Sendable {
             } else {
                 progress.outputAcknowledged(epoch: flight.epoch)
             }
+            return
+        }
+        if error.isRecordScoped {
+            do { try setAside(flight, refusedWith: error) } catch { failure = failure ?? error }
             return
         }
         guard error.isRetriable, !error.isFatal, !(stopMode != .running && flight.attempts >= 3) else {

@@ -135,17 +135,62 @@ public struct WorkerConfiguration: Sendable {
         self.outputTopicsAutoCreated = outputTopicsAutoCreated
     }
 
+    /// The accepted range of each number of the configuration (and of the command line's
+    /// own options), so a typo such as `--max-batch-size 5000000` is refused at start-up
+    /// with the range instead of surprising later.
+    public enum Bounds {
+        public static let maxOffersPerCart = 1...100
+        public static let maxBatchSize = 1...100_000
+        /// librdkafka's largest message is 1,000,000,000 bytes.
+        public static let maxEventBytes = 1024...1_000_000_000
+        public static let maxCartLines = 1...100_000
+        /// Up to a year (366 days) of event time.
+        public static let cartIdleSeconds = 1...31_622_400
+        public static let presentationRetentionSeconds = 0...31_622_400
+        /// Between checks of the catalog file; 0 means SIGHUP only.
+        public static let catalogReloadSeconds = 0...86_400
+        public static let shutdownTimeoutSeconds = 1...3600
+        /// A TCP port; 0 picks a free one.
+        public static let metricsPort = 0...65_535
+        /// Partitions per topic of an embedded broker.
+        public static let embeddedPartitions = 1...1000
+        /// Between commits of offsets (and transactions).
+        public static let commitIntervalMs = 1...60_000
+        /// How far an event time may be from its record timestamp, up to a year.
+        public static let eventTimeSkewSeconds = 1...31_622_400
+    }
+
+    /// `"--name must be between 1 and 100 (got 0)"` when `value` is outside `range`.
+    public static func rangeProblem(_ flag: String, _ value: Int, _ range: ClosedRange<Int>) -> String? {
+        range.contains(value) ? nil : "\(flag) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))"
+    }
+
     /// Every problem with this configuration, each saying what to fix; empty when valid.
+    /// Every librdkafka property librdkafka refuses is one problem each.
     public var problems: [String] {
         var problems: [String] = []
         if (kafka["bootstrap.servers"] ?? "").isEmpty {
             problems.append("no Kafka bootstrap servers: pass --bootstrap-servers, set KAFKA_BOOTSTRAP_SERVERS, or use --embedded")
         }
+        problems += kafka.problems
         if groupId.isEmpty { problems.append("--group-id must not be empty") }
-        if maxOffersPerCart < 1 { problems.append("--max-offers-per-cart must be at least 1 (got \(maxOffersPerCart))") }
-        if maxBatchSize < 1 { problems.append("--max-batch-size must be at least 1 (got \(maxBatchSize))") }
-        if commitInterval < .milliseconds(1) || commitInterval > .seconds(60) {
-            problems.append("--commit-interval-ms must be between 1 and 60000 (got \(commitInterval.components.seconds * 1000 + commitInterval.components.attoseconds / 1_000_000_000_000_000))")
+        let skews: [(String, Int, ClosedRange<Int>)] = [("--max-event-time-ahead", maxEventTimeAhead), ("--max-event-time-behind", maxEventTimeBehind)]
+            .compactMap { name, value in value.map { (name, $0, Bounds.eventTimeSkewSeconds) } }
+        let numbers: [(String, Int, ClosedRange<Int>)] = skews + [
+            ("--max-offers-per-cart", maxOffersPerCart, Bounds.maxOffersPerCart),
+            ("--max-batch-size", maxBatchSize, Bounds.maxBatchSize),
+            ("--max-event-bytes", limits.maxBytes, Bounds.maxEventBytes),
+            ("--max-cart-lines", limits.maxLines, Bounds.maxCartLines),
+            ("--cart-idle-seconds", cartIdleSeconds, Bounds.cartIdleSeconds),
+            ("--presentation-retention-seconds", presentationRetentionSeconds, Bounds.presentationRetentionSeconds),
+            ("--commit-interval-ms", Int(commitInterval.components.seconds * 1000 + commitInterval.components.attoseconds / 1_000_000_000_000_000), Bounds.commitIntervalMs),
+        ]
+        problems += numbers.compactMap { Self.rangeProblem($0, $1, $2) }
+        if let interval = catalogReloadInterval {
+            let upper = Bounds.catalogReloadSeconds.upperBound
+            if interval <= .zero || interval > .seconds(upper) {
+                problems.append("--offers-reload-interval must be between 0 and \(upper) seconds (got \(interval))")
+            }
         }
         if let catalogTopic, catalogTopic.isEmpty { problems.append("--offers-topic must not be empty") }
         var names: [String] = topics.all
@@ -155,17 +200,8 @@ public struct WorkerConfiguration: Sendable {
         if !duplicated.isEmpty {
             problems.append("each topic must be distinct; used more than once: \(duplicated.joined(separator: ", "))")
         }
-        if limits.maxBytes < 1024 { problems.append("--max-event-bytes must be at least 1024 (got \(limits.maxBytes))") }
         if limits.maxBytes > messageMaxBytes - Self.recordHeadroom {
             problems.append("--max-event-bytes \(limits.maxBytes) does not fit, with the dead-letter headers, in the producer's message.max.bytes \(messageMaxBytes): lower --max-event-bytes to at most \(messageMaxBytes - Self.recordHeadroom), or raise message.max.bytes (-X message.max.bytes=N, and the topics' max.message.bytes on the brokers)")
-        }
-        for (name, value) in [("--max-event-time-ahead", maxEventTimeAhead), ("--max-event-time-behind", maxEventTimeBehind)] {
-            if let value, value < 1 { problems.append("\(name) must be at least 1 second (got \(value))") }
-        }
-        if limits.maxLines < 1 { problems.append("--max-cart-lines must be at least 1 (got \(limits.maxLines))") }
-        if cartIdleSeconds < 1 { problems.append("--cart-idle-seconds must be at least 1 (got \(cartIdleSeconds))") }
-        if presentationRetentionSeconds < 0 {
-            problems.append("--presentation-retention-seconds must not be negative (got \(presentationRetentionSeconds))")
         }
         if guarantee == .exactlyOnce, (transactionalId ?? "").isEmpty {
             problems.append("--guarantee exactly-once needs --transactional-id (stable per pod, unique in the group, for example the pod name)")
@@ -181,7 +217,9 @@ public struct WorkerConfiguration: Sendable {
     }
 }
 
-/// A configuration the worker refuses to start with.
+/// A configuration the worker refuses to start with, with every problem found. Every
+/// configuration mistake (a flag, a librdkafka property, the offer catalog, a missing topic)
+/// is reported as one of these, in one style: `invalid configuration:` and a list.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public var problems: [String]
 

@@ -14,6 +14,8 @@ struct WorkerMetrics: Sendable {
     let duplicateAcceptances = Counter(label: "offer_worker_duplicate_acceptances_total")
     let deadLetters = Counter(label: "offer_worker_dead_letters_total")
     let deliveryRetries = Counter(label: "offer_worker_delivery_retries_total")
+    /// Records Kafka refused for themselves (too large, invalid), set aside so the worker goes on.
+    let poisonRecords = Counter(label: "offer_worker_refused_records_total")
     let cartSessions = Gauge(label: "offer_worker_cart_sessions")
     let evictedCarts = Counter(label: "offer_worker_idle_carts_evicted_total")
     let batchDuration = Metrics.Timer(label: "offer_worker_batch_duration_seconds")

@@ -30,7 +30,7 @@ try cluster.createTopic("ceiling.out", partitions: partitions)
 let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
 let codec = EventCodec()
 let catalog = try OfferCatalog.load(json: Data(#"""
-{"offers":[{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,
+{"offers":[{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"currency":"EUR",
   "displayCriteria":{"all":[{"cartContains":{"collectionIds":["phones"]}},{"not":{"subtotal":{"gte":"5000.00"}}}]},
   "items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}]}
 """#.utf8))

@@ -32,21 +32,28 @@ struct KafkaOptions: ParsableArguments {
 
     /// The librdkafka properties, from lowest to highest precedence: the properties file,
     /// `OFFER_WORKER_KAFKA_*` environment variables, `-X` flags, then the bootstrap servers.
-    /// `@FILE` values are replaced by the file's contents.
-    func configuration(bootstrapOverride: String? = nil) throws -> KafkaConfiguration {
+    /// `@FILE` values are replaced by the file's contents. Every mistake (a bad line of the
+    /// file, a `-X` without `=`, an unreadable `@FILE`) is added to `problems`.
+    func configuration(bootstrapOverride: String? = nil, problems: inout [String]) -> KafkaConfiguration {
         let environment = ProcessInfo.processInfo.environment
-        var config = try kafkaProperties.map { try KafkaConfiguration.load(propertiesFile: $0) } ?? KafkaConfiguration()
+        var config = KafkaConfiguration()
+        if let kafkaProperties {
+            let (read, fileProblems) = KafkaConfiguration.read(propertiesFile: kafkaProperties)
+            config = read
+            problems += fileProblems
+        }
         config = config.merging(KafkaConfiguration(environment: environment, prefix: Self.environmentPrefix).properties)
         for property in properties {
             guard let eq = property.firstIndex(of: "="), eq != property.startIndex else {
-                throw ValidationError("-X \(property.prefix { $0 != "=" }): expected key=value")
+                problems.append("-X \(property.prefix { $0 != "=" }): expected key=value")
+                continue
             }
             config[String(property[..<eq])] = String(property[property.index(after: eq)...])
         }
         if let servers = bootstrapOverride ?? bootstrapServers ?? environment["KAFKA_BOOTSTRAP_SERVERS"] {
             config["bootstrap.servers"] = servers
         }
-        return try config.resolvingFileReferences()
+        return config.resolvingFileReferences(problems: &problems)
     }
 }
 
@@ -103,63 +110,108 @@ extension OfferWorkerCommand {
         @Option(help: "Offer catalog file, JSON or YAML: {\"offers\": [...]}; reloaded when it changes and on SIGHUP.") var offers: String?
         @Option(help: "Compacted Kafka topic of offers (key offerId, value the offer, empty value deletes it), read in full at start.")
         var offersTopic: String?
-        @Option(help: "Seconds between checks of the offers file for changes (0: only on SIGHUP).") var offersReloadInterval = 5
+        @Option(parsing: .unconditional, help: "Seconds between checks of the offers file for changes (0: only on SIGHUP).")
+        var offersReloadInterval: WholeNumber = 5
         @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
-        @Option(help: "At most this many offers are presented per cart event.") var maxOffersPerCart = 3
-        @Option(help: "Records taken per poll of the input (the loop keeps producing while earlier outputs are in flight).") var maxBatchSize = 500
-        @Option(help: "Milliseconds between offset commits (and transactions with --guarantee exactly-once).") var commitIntervalMs = 100
+        @Option(parsing: .unconditional, help: "At most this many offers are presented per cart event.")
+        var maxOffersPerCart: WholeNumber = 3
+        @Option(parsing: .unconditional, help: "Records taken per poll of the input (the loop keeps producing while earlier outputs are in flight).")
+        var maxBatchSize: WholeNumber = 500
         @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
-        @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
-        @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
-        @Option(help: "Serve Prometheus metrics at GET /metrics on this port (0 picks a free one; off when absent).")
-        var metricsPort: Int?
-        @Option(help: "Carts with no event for this many seconds (event time) are forgotten.") var cartIdleSeconds = 86_400
-        @Option(help: "Events whose occurredAt is more than this many seconds ahead of their record timestamp go to the dead-letter topic.") var maxEventTimeAhead = 3600
-        @Option(help: "Events whose occurredAt is more than this many seconds behind their record timestamp go to the dead-letter topic.") var maxEventTimeBehind = 3600
+        @Option(parsing: .unconditional, help: "Input events larger than this many bytes go to the dead-letter topic.")
+        var maxEventBytes = WholeNumber(integerLiteral: EventLimits().maxBytes)
+        @Option(parsing: .unconditional, help: "Carts with more lines than this go to the dead-letter topic.")
+        var maxCartLines = WholeNumber(integerLiteral: EventLimits().maxLines)
+        @Option(parsing: .unconditional, help: "Serve Prometheus metrics at GET /metrics on this port (0 picks a free one; off when absent).")
+        var metricsPort: WholeNumber?
+        @Option(parsing: .unconditional, help: "Carts with no event for this many seconds (event time) are forgotten.")
+        var cartIdleSeconds: WholeNumber = 86_400
+        @Option(parsing: .unconditional, help: "Milliseconds between offset commits (and transactions with --guarantee exactly-once).")
+        var commitIntervalMs: WholeNumber = 100
+        @Option(parsing: .unconditional, help: "Events whose occurredAt is more than this many seconds ahead of their record timestamp go to the dead-letter topic.")
+        var maxEventTimeAhead: WholeNumber = 3600
+        @Option(parsing: .unconditional, help: "Events whose occurredAt is more than this many seconds behind their record timestamp go to the dead-letter topic.")
+        var maxEventTimeBehind: WholeNumber = 3600
         @Option(help: "at-least-once, or exactly-once (Kafka transactions; needs --transactional-id).")
         var guarantee: DeliveryGuarantee = .atLeastOnce
         @Option(help: "transactional.id for exactly-once: stable per pod, unique in the group (for example the pod name).")
         var transactionalId: String?
-        @Option(help: "Seconds after SIGTERM/SIGINT within which the worker must have flushed, committed and left the group; then it is cancelled.")
-        var shutdownTimeout = 30
-        @Option(help: "Seconds a presentation is remembered after it expires (late acceptances are answered 'expired').")
-        var presentationRetentionSeconds = 3600
+        @Option(parsing: .unconditional, help: "Seconds after SIGTERM/SIGINT within which the worker must have flushed, committed and left the group; then it is cancelled.")
+        var shutdownTimeout: WholeNumber = 30
+        @Option(parsing: .unconditional, help: "Seconds a presentation is remembered after it expires (late acceptances are answered 'expired').")
+        var presentationRetentionSeconds: WholeNumber = 3600
         @Flag(help: "Start even when output topics are missing, because the brokers create topics on first write.")
         var allowAutoCreateTopics = false
         @Flag(help: "Start an embedded Kafka broker in this process (with the topics) instead of connecting to one.")
         var embedded = false
-        @Option(help: "Partitions per topic of the embedded broker.") var partitions = 6
+        @Option(parsing: .unconditional, help: "Partitions per topic of the embedded broker.") var partitions: WholeNumber = 6
+
+        /// Stands in for the embedded broker's address while the configuration is checked,
+        /// before the broker starts.
+        private static let embeddedBootstrapPlaceholder = "embedded:0"
 
         func run() async throws {
             let logger = logging.bootstrap(label: "offer-worker")
-            guard offers != nil || offersTopic != nil else {
-                throw ValidationError("give the offers: --offers FILE, --offers-topic TOPIC, or both")
+            // Every problem (flags, Kafka properties, the catalog) is gathered before anything
+            // starts, and reported together.
+            var problems: [String] = []
+            if offers == nil && offersTopic == nil {
+                problems.append("give the offers: --offers FILE, --offers-topic TOPIC, or both")
             }
-            guard offersReloadInterval >= 0 else { throw ValidationError("--offers-reload-interval must not be negative") }
-            guard shutdownTimeout >= 1 else { throw ValidationError("--shutdown-timeout must be at least 1 second") }
-            let catalog = try offers.map { try WorkerRuntime.loadCatalog(path: $0) } ?? OfferCatalog(offers: [])
+            typealias Bounds = WorkerConfiguration.Bounds
+            let reloadSeconds = offersReloadInterval.value("--offers-reload-interval", in: Bounds.catalogReloadSeconds, into: &problems) ?? 0
+            let shutdownSeconds = shutdownTimeout.value("--shutdown-timeout", in: Bounds.shutdownTimeoutSeconds, into: &problems) ?? 30
+            let port = metricsPort.flatMap { $0.value("--metrics-port", in: Bounds.metricsPort, into: &problems) }
+            let partitionCount = partitions.value("--partitions", in: Bounds.embeddedPartitions, into: &problems) ?? 1
+            // The worker's configuration range-checks these: only their form is checked here,
+            // so no problem is reported twice.
+            func number(_ option: WholeNumber, _ flag: String, _ range: ClosedRange<Int>) -> Int {
+                option.parsed(flag, range, into: &problems) ?? range.lowerBound
+            }
+            let kafkaConfiguration = kafka.configuration(bootstrapOverride: embedded ? Self.embeddedBootstrapPlaceholder : nil, problems: &problems)
+            var configuration = WorkerConfiguration(
+                kafka: kafkaConfiguration,
+                groupId: groupId, topics: topics.names,
+                maxOffersPerCart: number(maxOffersPerCart, "--max-offers-per-cart", Bounds.maxOffersPerCart),
+                maxBatchSize: number(maxBatchSize, "--max-batch-size", Bounds.maxBatchSize),
+                eventSource: eventSource,
+                limits: EventLimits(maxBytes: number(maxEventBytes, "--max-event-bytes", Bounds.maxEventBytes),
+                                    maxLines: number(maxCartLines, "--max-cart-lines", Bounds.maxCartLines)),
+                offersFile: offers, catalogReloadInterval: reloadSeconds > 0 ? .seconds(reloadSeconds) : nil,
+                catalogTopic: offersTopic,
+                cartIdleSeconds: number(cartIdleSeconds, "--cart-idle-seconds", Bounds.cartIdleSeconds),
+                presentationRetentionSeconds: number(presentationRetentionSeconds, "--presentation-retention-seconds", Bounds.presentationRetentionSeconds),
+                guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics,
+                commitInterval: .milliseconds(number(commitIntervalMs, "--commit-interval-ms", Bounds.commitIntervalMs)))
+            configuration.maxEventTimeAhead = number(maxEventTimeAhead, "--max-event-time-ahead", Bounds.eventTimeSkewSeconds)
+            configuration.maxEventTimeBehind = number(maxEventTimeBehind, "--max-event-time-behind", Bounds.eventTimeSkewSeconds)
+            problems += configuration.problems
+            var catalog = try OfferCatalog(offers: [])
+            if let offers {
+                do {
+                    catalog = try WorkerRuntime.loadCatalog(path: offers)
+                } catch let error as ConfigurationError {
+                    problems += error.problems
+                }
+            }
+            guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+
             var services: [any Service] = []
-            if let metricsPort { services.append(try WorkerRuntime.metricsEndpoint(port: metricsPort, logger: logger)) }
-            var bootstrap: String? = nil
+            if let port { services.append(try WorkerRuntime.metricsEndpoint(port: port, logger: logger)) }
             if embedded {
-                let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
+                let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitionCount)
                 logger.info("embedded Kafka broker started", metadata: ["bootstrap": "\(cluster.bootstrapServers)"])
-                bootstrap = cluster.bootstrapServers
+                configuration.kafka["bootstrap.servers"] = cluster.bootstrapServers
                 services.append(EmbeddedBrokerService(cluster: cluster))
             }
-            var configuration = WorkerConfiguration(
-                kafka: try kafka.configuration(bootstrapOverride: bootstrap), groupId: groupId, topics: topics.names,
-                maxOffersPerCart: maxOffersPerCart, maxBatchSize: maxBatchSize, eventSource: eventSource,
-                limits: EventLimits(maxBytes: maxEventBytes, maxLines: maxCartLines),
-                offersFile: offers, catalogReloadInterval: offersReloadInterval > 0 ? .seconds(offersReloadInterval) : nil,
-                catalogTopic: offersTopic, cartIdleSeconds: cartIdleSeconds, presentationRetentionSeconds: presentationRetentionSeconds,
-                guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics,
-                commitInterval: .milliseconds(commitIntervalMs))
-            configuration.maxEventTimeAhead = maxEventTimeAhead
-            configuration.maxEventTimeBehind = maxEventTimeBehind
-            try configuration.validate()
             services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
-            try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownTimeout), logger: logger)
+            do {
+                try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownSeconds), logger: logger)
+            } catch let error as KafkaError where error.code == KafkaError.configuration("").code {
+                // Found only when a client is created (a combination of properties): reported
+                // like every other configuration problem.
+                throw ConfigurationError(problems: [error.message])
+            }
         }
     }
 
@@ -169,11 +221,14 @@ extension OfferWorkerCommand {
 
         @OptionGroup var topics: TopicOptions
         @OptionGroup var logging: LoggingOptions
-        @Option(help: "Partitions per topic.") var partitions = 6
+        @Option(parsing: .unconditional, help: "Partitions per topic.") var partitions: WholeNumber = 6
         @Option(help: "Also write the bootstrap address to this file.") var bootstrapFile: String?
 
         func run() async throws {
             let logger = logging.bootstrap(label: "offer-worker.broker")
+            var problems: [String] = []
+            let partitions = self.partitions.value("--partitions", in: WorkerConfiguration.Bounds.embeddedPartitions, into: &problems)
+            guard let partitions, problems.isEmpty else { throw ConfigurationError(problems: problems) }
             let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
             if let bootstrapFile {
                 try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
@@ -191,9 +246,12 @@ extension OfferWorkerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an upsell and a cross-sell end to end on an embedded broker, then exit.")
 
-        @Option(help: "Partitions per topic.") var partitions = 3
+        @Option(parsing: .unconditional, help: "Partitions per topic.") var partitions: WholeNumber = 3
 
         func run() async throws {
+            var problems: [String] = []
+            let partitions = self.partitions.value("--partitions", in: WorkerConfiguration.Bounds.embeddedPartitions, into: &problems)
+            guard let partitions, problems.isEmpty else { throw ConfigurationError(problems: problems) }
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = .warning

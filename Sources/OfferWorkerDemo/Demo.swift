@@ -38,7 +38,7 @@ public struct Demo: Sendable {
             let outputs = try await KafkaTopicReader(configuration: kafka, topics: topics.outputs)
 
             print("\n== 1. Carts change: the worker evaluates every active offer ==")
-            try await producer.sendAll(carts.map { ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: codec.encode($0)) })
+            try await producer.sendAll(carts.map { ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: codec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch) })
             var presented: [String: [OfferPresented]] = [:]
             for cart in carts { print("cart.updated   \(describe(cart))") }
             let presentations = try await outputs.read(OfferPresented.self, from: topics.offerPresented, count: 4)
@@ -62,7 +62,7 @@ public struct Demo: Sendable {
                 OfferAccepted(eventId: "evt-accept-5", cartId: "cart-1003", presentationId: upsell.presentationId, occurredAt: EventTime(rfc3339: "2026-11-24T10:07:00Z")!),
             ]
             print("offer.accepted cart-1003 tries pro-upgrade's presentation from cart-1001")
-            try await producer.sendAll(acceptances.map { ProducerRecord(topic: topics.offerAccepted, key: Array($0.cartId.utf8), value: codec.encode($0)) })
+            try await producer.sendAll(acceptances.map { ProducerRecord(topic: topics.offerAccepted, key: Array($0.cartId.utf8), value: codec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch) })
             let mutations = try await outputs.read(CartMutation.self, from: topics.cartMutation, count: 2)
             let rejections = try await outputs.read(OfferRejected.self, from: topics.offerRejected, count: 2)
             for m in mutations.sorted(by: { $0.cartId < $1.cartId }) { print("  cart.mutation    \(describe(m))") }

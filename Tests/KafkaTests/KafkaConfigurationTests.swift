@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Logging
 import Testing
 
 @Suite("Kafka configuration sources and secrets")
@@ -60,5 +61,59 @@ struct KafkaConfigurationTests {
         } throws: { error in
             "\(error)".contains("sasl.passwrd") && !"\(error)".contains("p4ss")
         }
+    }
+}
+
+/// Every librdkafka property problem at once, and each client given only its own properties.
+@Suite("Kafka configuration checks and per-client properties")
+struct KafkaConfigurationCheckTests {
+    @Test("every property librdkafka refuses is one problem, by name, in one check")
+    func everyRefusedProperty() {
+        let configuration = KafkaConfiguration([
+            "bootstrap.servers": "x:9092", "acks": "banana", "session.timeout.ms": "abc", "sasl.passwrd": "hunter2", "linger.ms": "5",
+        ])
+        #expect(configuration.problems == [
+            #"Kafka property acks refused: Invalid value for configuration property "request.required.acks""#,
+            #"Kafka property sasl.passwrd refused: No such configuration property: "sasl.passwrd""#,
+            #"Kafka property session.timeout.ms refused: Invalid value for configuration property "session.timeout.ms""#,
+        ])
+        #expect(KafkaConfiguration(["bootstrap.servers": "x:9092", "acks": "all", "isolation.level": "read_committed"]).problems.isEmpty)
+        // Creating a client reports them all too, not only the first.
+        #expect {
+            _ = try KafkaProducer(configuration: configuration)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("acks") && text.contains("session.timeout.ms") && text.contains("sasl.passwrd") && !text.contains("hunter2")
+        }
+    }
+
+    @Test("forProducer drops consumer-only properties, forConsumer producer-only ones; shared ones stay in both")
+    func perClientProperties() {
+        let shared = ["bootstrap.servers": "x:9092", "security.protocol": "SASL_SSL", "sasl.username": "svc", "client.id": "w"]
+        let consumerOnly = ["group.id": "g", "isolation.level": "read_committed", "auto.offset.reset": "earliest",
+                            "session.timeout.ms": "6000", "enable.auto.commit": "false", "partition.assignment.strategy": "range"]
+        let producerOnly = ["acks": "all", "linger.ms": "5", "transactional.id": "t", "enable.idempotence": "true", "compression.type": "lz4"]
+        let all = KafkaConfiguration(shared.merging(consumerOnly) { a, _ in a }.merging(producerOnly) { a, _ in a })
+        #expect(all.forProducer().properties == shared.merging(producerOnly) { a, _ in a })
+        #expect(all.forConsumer().properties == shared.merging(consumerOnly) { a, _ in a })
+        #expect(KafkaPropertyRoles.role(of: "isolation.level") == .consumer)
+        #expect(KafkaPropertyRoles.role(of: "acks") == .producer)
+        #expect(KafkaPropertyRoles.role(of: "bootstrap.servers") == .any)
+        #expect(KafkaPropertyRoles.role(of: "no.such.property") == .any)
+    }
+
+    @Test("a producer made with forProducer logs no CONFWARN for the consumers' isolation.level")
+    func noConsumerWarningsOnTheProducer() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        let shared = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "isolation.level": "read_committed", "group.id": "g"])
+        func warnings(_ configuration: KafkaConfiguration) async throws -> [String] {
+            let log = LogCapture()
+            let producer = try KafkaProducer(configuration: configuration, logger: Logger(label: "test") { _ in log })
+            try await Task.sleep(for: .milliseconds(300))
+            producer.close()
+            return log.messages.filter { $0.contains("CONFWARN") }
+        }
+        #expect(try await !warnings(shared).isEmpty, "librdkafka warns when a producer is given consumer properties")
+        #expect(try await warnings(shared.forProducer()).isEmpty)
     }
 }

@@ -29,7 +29,7 @@ struct CriteriaConditionTests {
 
     /// The catalog problems of a cross-sell with these criteria.
     func problems(_ criteria: String, kind: String = "crossSell") -> [String] {
-        let offer = #"{"offerId":"o","kind":"\#(kind)","status":"active","displayCriteria":\#(criteria),"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
+        let offer = #"{"offerId":"o","kind":"\#(kind)","status":"active","currency":"EUR","displayCriteria":\#(criteria),"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
         do {
             _ = try OfferCatalog.load(json: Data(#"{"offers":[\#(offer)]}"#.utf8))
             return []
@@ -332,7 +332,7 @@ struct CriteriaConditionTests {
     @Test("decoding errors name the field", arguments: [
         (#"{"itemCount":{"gte":"5"}}"#, "itemCount.gte: expected an integer"),
         (#"{"all":[{"lineCount":{"gte":1,"max":3}}]}"#, "all[0].lineCount.max: unknown field (expected gte, lt)"),
-        (#"{"cartContains":{"productID":["a"]}}"#, "cartContains.productID: unknown field (expected productIds, variantIds, collectionIds, tags, productTypes, vendors, minQuantity, maxQuantity, match)"),
+        (#"{"cartContains":{"productID":["a"]}}"#, "cartContains.productID: unknown field (did you mean 'productIds'?)"),
         (#"{"cartContains":{"productIds":["a"],"match":"both"}}"#, "cartContains.match: unknown value 'both' (expected any, all)"),
         (#"{"currency":["EUR"]}"#, "currency: expected an object"),
         (#"{"currency":{}}"#, "currency.in: missing required field"),
@@ -345,7 +345,7 @@ struct CriteriaConditionTests {
         (#"{"schedule":{"timeZone":"UTC","hours":{"from":"09:00","to":"24:30"}}}"#, #"schedule.hours.to: not a time of day HH:MM such as "09:30" (got '24:30')"#),
         (#"{"schedule":{"timeZone":"UTC","hours":{"from":"09:00"}}}"#, "schedule.hours.to: missing required field"),
         (#"{"excludes":{"collectionIds":["a"]}}"#, "excludes.collectionIds: unknown field (expected productIds, variantIds, tags)"),
-        (#"{"subtotal":{"gt":"5"}}"#, "subtotal.gt: unknown field (expected gte, lt)"),
+        (#"{"subtotal":{"gt":"5"}}"#, "subtotal.gt: unknown field (did you mean 'gte'?)"),
     ])
     func decodingErrors(json: String, expected: String) {
         #expect(decodingError(json) == expected)

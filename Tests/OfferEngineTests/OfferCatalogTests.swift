@@ -16,7 +16,7 @@ struct OfferCatalogTests {
     @Test("ranks by priority, then offerId")
     func ranking() throws {
         func offer(_ id: String, _ priority: Int) -> Offer {
-            Offer(offerId: id, kind: .crossSell, priority: priority, displayCriteria: .subtotal(AmountRange(gte: .zero)),
+            Offer(offerId: id, kind: .crossSell, priority: priority, currency: "EUR", displayCriteria: .subtotal(AmountRange(gte: .zero)),
                   items: [OfferedItem(productId: "p", variantId: "v-\(id)", quantity: 1, unitPrice: .zero)])
         }
         let catalog = try OfferCatalog(offers: [offer("b", 1), offer("c", 5), offer("a", 1), offer("d", -2)])
@@ -34,12 +34,17 @@ struct OfferCatalogTests {
     @Test("reports every problem with its path, across offers")
     func problems() {
         let good = Build.proUpgrade
-        let badPrice = #"{"offerId":"x","kind":"crossSell","status":"active","displayCriteria":{"all":[{"cartContains":{"tags":["a"]}},{"subtotal":{"gte":"ten"}}]},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
-        let upsellWithoutTrigger = #"{"offerId":"y","kind":"upsell","status":"active","displayCriteria":{"not":{"cartContains":{"tags":["a"]}}},"items":[{"productId":"p","variantId":"v","quantity":0,"unitPrice":"1.00"}]}"#
+        let badPrice = #"{"offerId":"x","kind":"crossSell","status":"active","currency":"EUR","displayCriteria":{"all":[{"cartContains":{"tags":["a"]}},{"subtotal":{"gte":"ten"}}]},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
+        let upsellWithoutTrigger = #"{"offerId":"y","kind":"upsell","status":"active","currency":"EUR","displayCriteria":{"not":{"cartContains":{"tags":["a"]}}},"items":[{"productId":"p","variantId":"v","quantity":0,"unitPrice":"1.00"}]}"#
         let missingKind = #"{"offerId":"z","status":"active","displayCriteria":{"subtotal":{}},"items":[]}"#
+        // Decoding problems do not hide the other offers' problems, nor the rest of their own.
         #expect(load([good, badPrice, upsellWithoutTrigger, missingKind].joined(separator: ",")) == [
             "offers[1].displayCriteria.all[1].subtotal.gte: not a decimal string: 'ten'",
+            "offers[2].displayCriteria: an upsell needs a cartContains condition (outside any not) to choose the lines it replaces",
+            "offers[2].items[0].quantity: must be at least 1 (got 0)",
             "offers[3].kind: missing required field",
+            "offers[3].displayCriteria.subtotal: give gte, lt or both",
+            "offers[3].items: must list at least one item",
         ])
         #expect(load([good, upsellWithoutTrigger].joined(separator: ",")) == [
             "offers[1].displayCriteria: an upsell needs a cartContains condition (outside any not) to choose the lines it replaces",
@@ -50,7 +55,7 @@ struct OfferCatalogTests {
     @Test("reports every decoding problem within one offer, not only the first")
     func everyDecodingProblem() {
         let offer = #"""
-        {"offerId":"many","kind":"downsell","status":"active","priority":"high","startsAt":"soon",
+        {"offerId":"many","kind":"downsell","status":"active","priority":"high","startsAt":"soon","currency":"EUR",
          "displayCriteria":{"all":[{"subtotal":{"gte":"ten"}},{"cartHas":{}},{"not":{"cartContains":{"productIds":"p"}}}]},
          "items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":9.5},{"productId":"q","quantity":1,"unitPrice":"1.00"}]}
         """#
@@ -74,7 +79,7 @@ struct OfferCatalogTests {
         (#"{"cartContains":{"tags":["a"],"minQuantity":0}}"#, "offers[0].displayCriteria.cartContains.minQuantity: must be at least 1 (got 0)"),
     ])
     func semanticProblems(criteria: String, problem: String) {
-        let offer = #"{"offerId":"o","kind":"crossSell","status":"active","displayCriteria":\#(criteria),"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
+        let offer = #"{"offerId":"o","kind":"crossSell","status":"active","currency":"EUR","displayCriteria":\#(criteria),"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]}"#
         #expect(load(offer) == [problem])
     }
 

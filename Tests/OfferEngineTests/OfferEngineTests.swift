@@ -12,7 +12,7 @@ struct OfferEngineTests {
 
     /// A cross-sell of `variant` shown when the cart holds `product`.
     func crossSell(_ id: String, priority: Int, when product: String = "phone-std", variant: String? = nil, ttl: Int = 1800) -> String {
-        #"{"offerId":"\#(id)","kind":"crossSell","status":"active","priority":\#(priority),"ttlSeconds":\#(ttl),"displayCriteria":{"cartContains":{"productIds":["\#(product)"]}},"items":[{"productId":"x","variantId":"\#(variant ?? "\(id)-item")","quantity":1,"unitPrice":"5.00"}]}"#
+        #"{"offerId":"\#(id)","kind":"crossSell","status":"active","priority":\#(priority),"ttlSeconds":\#(ttl),"currency":"EUR","displayCriteria":{"cartContains":{"productIds":["\#(product)"]}},"items":[{"productId":"x","variantId":"\#(variant ?? "\(id)-item")","quantity":1,"unitPrice":"5.00"}]}"#
     }
 
     @Test("presents eligible offers in rank order with derived ids, event times and trigger lines")
@@ -47,7 +47,7 @@ struct OfferEngineTests {
         let paused = crossSell("paused", priority: 1).replacingOccurrences(of: #""active""#, with: #""paused""#)
         let later = crossSell("later", priority: 1).replacingOccurrences(of: #""ttlSeconds""#, with: #""startsAt":"2026-11-24T11:00:00Z","ttlSeconds""#)
         let ended = crossSell("ended", priority: 1).replacingOccurrences(of: #""ttlSeconds""#, with: #""endsAt":"2026-11-24T10:00:00Z","ttlSeconds""#)
-        let dollars = crossSell("usd", priority: 1).replacingOccurrences(of: #""ttlSeconds""#, with: #""currency":"USD","ttlSeconds""#)
+        let dollars = crossSell("usd", priority: 1).replacingOccurrences(of: #""currency":"EUR""#, with: #""currency":"USD""#)
         let engine = try engine([Build.proUpgrade, paused, later, ended, dollars])
         var session: CartSession?
         #expect(engine.cartUpdated(Build.cart([cable]), session: &session).isEmpty)
@@ -143,7 +143,7 @@ struct OfferEngineTests {
 
     @Test("an upsell removes only the trigger lines still in the cart; none left is a cartMismatch")
     func upsellAfterCartChange() throws {
-        let offer = #"{"offerId":"bundle-up","kind":"upsell","status":"active","displayCriteria":{"cartContains":{"tags":["old"]}},"items":[{"productId":"new","variantId":"new-1","quantity":1,"unitPrice":"50.00"}]}"#
+        let offer = #"{"offerId":"bundle-up","kind":"upsell","status":"active","currency":"EUR","displayCriteria":{"cartContains":{"tags":["old"]}},"items":[{"productId":"new","variantId":"new-1","quantity":1,"unitPrice":"50.00"}]}"#
         let engine = try engine([offer])
         let a = Build.line("a", product: "pa", tags: ["old"]), b = Build.line("b", product: "pb", tags: ["old"])
         var session: CartSession?

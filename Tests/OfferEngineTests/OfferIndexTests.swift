@@ -27,7 +27,7 @@ struct OfferIndexTests {
     @Test("candidates come in rank order, once each, unindexed ones always, and stop when asked")
     func candidates() throws {
         func offer(_ id: String, _ priority: Int, _ criteria: String) throws -> Offer {
-            try Build.offer(#"{"offerId":"\#(id)","kind":"crossSell","status":"active","priority":\#(priority),"displayCriteria":\#(criteria),"items":[{"productId":"x","variantId":"x-\#(id)","quantity":1,"unitPrice":"1.00"}]}"#)
+            try Build.offer(#"{"offerId":"\#(id)","kind":"crossSell","status":"active","priority":\#(priority),"currency":"EUR","displayCriteria":\#(criteria),"items":[{"productId":"x","variantId":"x-\#(id)","quantity":1,"unitPrice":"1.00"}]}"#)
         }
         let catalog = try OfferCatalog(offers: [
             offer("a", 9, #"{"cartContains":{"productIds":["p1"]}}"#),
@@ -153,7 +153,9 @@ struct OfferIndexTests {
         return Offer(
             offerId: "offer-\(index)", kind: kind, status: Int.random(in: 0..<8, using: &rng) == 0 ? .paused : .active,
             priority: Int.random(in: 0...3, using: &rng), ttlSeconds: pick([60, 600, 1800], using: &rng),
-            currency: Int.random(in: 0..<8, using: &rng) == 0 ? "EUR" : nil, displayCriteria: criteria, items: items,
+            // A bare unitPrice is in the offer's currency, so such an offer has one.
+            currency: Int.random(in: 0..<8, using: &rng) == 0 || items.contains { $0.prices == nil } ? "EUR" : nil,
+            displayCriteria: criteria, items: items,
             showWhenItemsInCart: Int.random(in: 0..<4, using: &rng) == 0, version: Int.random(in: 1...3, using: &rng),
             maxPresentationsPerCart: Int.random(in: 0..<4, using: &rng) == 0 ? Int.random(in: 1...2, using: &rng) : nil,
             holdoutPercent: Int.random(in: 0..<5, using: &rng) == 0 ? DecimalAmount("\(Int.random(in: 0...100, using: &rng))")! : nil)

@@ -79,7 +79,7 @@ struct PricingTests {
         (#"{"amountOff":"10"}"#, "of: missing required field"),
         (#"{"of":"10"}"#, "$: give exactly one of fixed, percentOff, amountOff"),
         (#"{"fixed":"1","percentOff":"10","of":"5"}"#, "$: give exactly one of fixed, percentOff, amountOff (found fixed, percentOff)"),
-        (#"{"fixed":"1","off":"5"}"#, "off: unknown field (expected fixed, percentOff, amountOff, of)"),
+        (#"{"fixed":"1","off":"5"}"#, "off: unknown field (did you mean 'of'?)"),
         (#"{"fixed":9}"#, #"fixed: not a decimal string (amounts are strings such as "19.99")"#),
         (#"{"percentOff":"ten","of":"5"}"#, "percentOff: not a decimal string: 'ten'"),
     ])

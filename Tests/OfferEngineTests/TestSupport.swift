@@ -35,6 +35,6 @@ enum Build {
         OfferAccepted(eventId: event, cartId: cart, presentationId: presentationId, occurredAt: time(minute, second: second))
     }
 
-    static let proUpgrade = #"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"ttlSeconds":1800,"displayCriteria":{"all":[{"cartContains":{"productIds":["phone-std"],"minQuantity":1}},{"not":{"subtotal":{"gte":"5000.00"}}}]},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00","compareAtPrice":"1099.00"}]}"#
-    static let caseBundle = #"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"ttlSeconds":600,"displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#
+    static let proUpgrade = #"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"ttlSeconds":1800,"currency":"EUR","displayCriteria":{"all":[{"cartContains":{"productIds":["phone-std"],"minQuantity":1}},{"not":{"subtotal":{"gte":"5000.00"}}}]},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00","compareAtPrice":"1099.00"}]}"#
+    static let caseBundle = #"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"ttlSeconds":600,"currency":"EUR","displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#
 }

@@ -40,7 +40,7 @@ struct BadInputTests {
         let harness = try await WorkerHarness(offers: Fixtures.offers, limits: EventLimits(maxBytes: 4096, maxLines: 5))
         let traced = KafkaHeader(name: "traceparent", string: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
         let records = Self.cartInputs.map { key, value, _ in
-            ProducerRecord(topic: harness.topics.cartUpdated, key: key.map { Array($0.utf8) }, value: value, headers: [traced])
+            ProducerRecord(topic: harness.topics.cartUpdated, key: key.map { Array($0.utf8) }, value: value, headers: [traced], timestamp: Fixtures.recordTimestamp)
         }
         let reports = try await harness.send(records: records)
 
@@ -49,14 +49,14 @@ struct BadInputTests {
         let good1 = try #require(presented.first { $0.cartId == "good-1" && $0.offerId == "pro-upgrade" })
         let acceptances = [
             ProducerRecord(topic: harness.topics.offerAccepted, key: Array("good-1".utf8),
-                           value: Array(#"{"eventId":"a1","cartId":"good-1","occurredAt":"2026-11-24T10:01:00Z"}"#.utf8)),
+                           value: Array(#"{"eventId":"a1","cartId":"good-1","occurredAt":"2026-11-24T10:01:00Z"}"#.utf8), timestamp: Fixtures.recordTimestamp),
             ProducerRecord(topic: harness.topics.offerAccepted, key: Array("good-2".utf8),
-                           value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-1", minute: 1, event: "a2"))),
+                           value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-1", minute: 1, event: "a2")), timestamp: Fixtures.recordTimestamp),
             ProducerRecord(topic: harness.topics.offerAccepted, key: Array("good-1".utf8),
-                           value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-1", minute: 1, event: "a3"))),
+                           value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-1", minute: 1, event: "a3")), timestamp: Fixtures.recordTimestamp),
             // good-3's shopper quotes good-1's presentation under good-3's own key and body.
             ProducerRecord(topic: harness.topics.offerAccepted, key: Array("good-3".utf8),
-                           value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-3", minute: 1, event: "a4"))),
+                           value: Fixtures.codec.encode(Fixtures.accept(good1.presentationId, cart: "good-3", minute: 1, event: "a4")), timestamp: Fixtures.recordTimestamp),
         ]
         let acceptanceReports = try await harness.send(records: acceptances)
 

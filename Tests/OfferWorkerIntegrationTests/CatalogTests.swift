@@ -8,8 +8,8 @@ import Testing
 /// declines and holdouts.
 @Suite("Offer catalog sources, declines and holdouts", .serialized)
 struct CatalogTests {
-    static let proUpgrade = #"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"displayCriteria":{"cartContains":{"productIds":["phone-std"]}},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00"}]}"#
-    static let caseBundle = #"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#
+    static let proUpgrade = #"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"currency":"EUR","displayCriteria":{"cartContains":{"productIds":["phone-std"]}},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00"}]}"#
+    static let caseBundle = #"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"currency":"EUR","displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#
 
     /// Sends a phone cart and returns the offers presented to it.
     func presentedOffers(_ harness: WorkerHarness, cart: String, minute: Int = 0) async throws -> [String] {
@@ -71,7 +71,7 @@ struct CatalogTests {
         await reader.close()
         let upsell = try #require(shown.first { $0.offerId == "pro-upgrade" })
         let decline = OfferDeclined(eventId: "decline-1", cartId: "decliner", presentationId: upsell.presentationId, occurredAt: Fixtures.cart("x", lines: []).occurredAt.adding(seconds: 60))
-        let declined = try await harness.send(records: [ProducerRecord(topic: harness.topics.offerDeclined, key: Array("decliner".utf8), value: harness.codec.encode(decline))])
+        let declined = try await harness.send(records: [ProducerRecord(topic: harness.topics.offerDeclined, key: Array("decliner".utf8), value: harness.codec.encode(decline), timestamp: decline.occurredAt.millisecondsSinceEpoch)])
         // Topics are not ordered against each other: let the decline be processed first.
         try await harness.waitUntilCommitted(declined.map { ConsumerRecord(topic: $0.topic, partition: $0.partition, offset: $0.offset, key: nil, value: nil) })
 
@@ -119,6 +119,7 @@ extension CatalogTests {
               - offerId: \(offerId)
                 kind: crossSell
                 status: active
+                currency: EUR
                 displayCriteria:
                   cartContains:
                     collectionIds: [\(collection)]

@@ -74,8 +74,8 @@ struct CommandLineTests {
     func validateOffers() throws {
         let bad = try CommandLine.temporaryFile(#"""
         {"offers":[
-          {"offerId":"ok","kind":"crossSell","status":"active","displayCriteria":{"subtotal":{"gte":"1.00"}},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]},
-          {"offerId":"bad","kind":"crossSell","status":"active","displayCriteria":{"all":[{"cartContains":{"tags":["a"]}},{"subtotal":{"gte":"ten"}}]},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]},
+          {"offerId":"ok","kind":"crossSell","status":"active","currency":"EUR","displayCriteria":{"subtotal":{"gte":"1.00"}},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]},
+          {"offerId":"bad","kind":"crossSell","status":"active","currency":"EUR","displayCriteria":{"all":[{"cartContains":{"tags":["a"]}},{"subtotal":{"gte":"ten"}}]},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]},
           {"offerId":"up","kind":"upsell","status":"live","displayCriteria":{"subtotal":{"gte":"1.00"}},"items":[]}
         ]}
         """#)
@@ -104,5 +104,55 @@ struct CommandLineTests {
         let (goodStatus, goodOutput) = try CommandLine.run(["offers", "validate", good.path])
         #expect(goodStatus == 0)
         #expect(goodOutput.contains("3 offer(s), valid"))
+    }
+
+    @Test("offers validate reports every structural and semantic problem of every offer in one run (26 here)")
+    func validateReportsEverything() throws {
+        let catalog = try CommandLine.temporaryFile(#"""
+        {"offers":[
+          {"offerId":"a","kind":"crossSell","status":"active","currancy":"EUR","priority":"high","ttlSeconds":0,
+           "displayCriteria":{"all":[{"schedule":{"timeZone":"Mars/Base","daysOfWeek":["mon"]}},{"subtotal":{"gte":"ten"}}]},
+           "items":[{"productId":"p","variantId":"v","quantity":"matchTrigger","unitPrice":"1.00"}]},
+          {"offerId":"a","kind":"upsell","status":"live","currency":"JPY","holdoutPercent":"2.555","endAt":"2020-01-01T00:00:00Z",
+           "displayCriteria":{"subtotal":{"gte":"1"}},
+           "items":[{"productId":"p","variantId":"v","quantity":0,"unitPrice":"999.50","compareAtprice":"1"}]},
+          {"offerId":"","kind":"downsell","status":"active","version":0,"maxPresentationsPerCart":0,
+           "displayCriteria":{"cartContains":{"productID":["x"],"tags":[]}},
+           "items":[{"productId":"p","variantId":"v","quantity":1,"prices":{"KWD":{"fixed":"1.2345"},"eur":{"fixed":"1"}}}]},
+          {"offerId":"d","kind":"crossSell","status":"active","currency":"EUR","startsAt":"2026-12-01T00:00:00Z","endsAt":"2026-11-01T00:00:00Z",
+           "displayCriteria":{"itemCount":{"gte":5,"lt":5}},"items":[]}
+        ]}
+        """#)
+        defer { try? FileManager.default.removeItem(at: catalog) }
+        let (status, output) = try CommandLine.run(["offers", "validate", catalog.path])
+        #expect(status == 1)
+        let problems = output.split(separator: "\n").filter { $0.hasPrefix(catalog.path + ": offers[") }
+        #expect(problems.count == 26, "\(output)")
+        for fragment in [
+            "offers[0].currancy: unknown field (did you mean 'currency'?)", "offers[0].priority: expected an integer",
+            "offers[0].displayCriteria.all[0].schedule.timeZone: unknown IANA time zone 'Mars/Base'",
+            #"offers[0].items[0].quantity: "matchTrigger" is for upsells only"#, "offers[0].items[0].unitPrice: a price needs a currency",
+            "offers[1].endAt: unknown field (did you mean 'endsAt'?)", "offers[1].items[0].unitPrice: 999.50 has more decimal places than JPY allows (0)",
+            "offers[1].offerId: 'a' is used by an earlier offer", "offers[2].items[0].prices.KWD.fixed: 1.2345 has more decimal places than KWD allows (3)",
+            "offers[3].endsAt: must be after startsAt",
+        ] {
+            #expect(output.contains(fragment), "missing \(fragment) in:\n\(output)")
+        }
+    }
+
+    @Test("offers validate gives the line and column of a JSON or YAML syntax error, once")
+    func validateSyntaxErrors() throws {
+        let json = try CommandLine.temporaryFile("{\"offers\": [\n  {\"offerId\": \"a\",}\n]}")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let (jsonStatus, jsonOutput) = try CommandLine.run(["offers", "validate", json.path])
+        #expect(jsonStatus == 1)
+        #expect(jsonOutput == "\(json.path): line 2, column 19: not valid JSON: expected a member name in double quotes, found '}'\n", "\(jsonOutput)")
+
+        let yaml = FileManager.default.temporaryDirectory.appendingPathComponent("offers-\(UUID()).yaml")
+        try "offers:\n  - offerId: a\n    kind: [upsell\n    status: active\n".write(to: yaml, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: yaml) }
+        let (yamlStatus, yamlOutput) = try CommandLine.run(["offers", "validate", yaml.path])
+        #expect(yamlStatus == 1)
+        #expect(yamlOutput == "\(yaml.path): line 4, column 11: not valid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 11)\n", "\(yamlOutput)")
     }
 }

@@ -6,14 +6,18 @@ enum Fixtures {
     static let codec = EventCodec()
 
     static let offers: [Offer] = [
-        offer(#"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"ttlSeconds":1800,"displayCriteria":{"all":[{"cartContains":{"productIds":["phone-std"],"minQuantity":1}},{"not":{"subtotal":{"gte":"5000.00"}}}]},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00","compareAtPrice":"1099.00"}]}"#),
-        offer(#"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"ttlSeconds":600,"displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#),
-        offer(#"{"offerId":"paused","kind":"crossSell","status":"paused","priority":99,"displayCriteria":{"subtotal":{"gte":"0"}},"items":[{"productId":"x","variantId":"x-1","quantity":1,"unitPrice":"1.00"}]}"#),
+        offer(#"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"ttlSeconds":1800,"currency":"EUR","displayCriteria":{"all":[{"cartContains":{"productIds":["phone-std"],"minQuantity":1}},{"not":{"subtotal":{"gte":"5000.00"}}}]},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":1,"unitPrice":"999.00","compareAtPrice":"1099.00"}]}"#),
+        offer(#"{"offerId":"case-bundle","kind":"crossSell","status":"active","priority":5,"ttlSeconds":600,"currency":"EUR","displayCriteria":{"cartContains":{"collectionIds":["phones"]}},"items":[{"productId":"phone-case","variantId":"phone-case-black","quantity":1,"unitPrice":"29.00"}]}"#),
+        offer(#"{"offerId":"paused","kind":"crossSell","status":"paused","priority":99,"currency":"EUR","displayCriteria":{"subtotal":{"gte":"0"}},"items":[{"productId":"x","variantId":"x-1","quantity":1,"unitPrice":"1.00"}]}"#),
     ]
 
     static func offer(_ json: String) -> Offer {
         try! JSONDecoder().decode(Offer.self, from: Data(json.utf8))
     }
+
+    /// The record timestamp of raw test records: the fixtures' event time, as a platform
+    /// writes it (the worker refuses events far from their record's timestamp).
+    static let recordTimestamp = EventTime(rfc3339: time(0))!.millisecondsSinceEpoch
 
     static func time(_ minute: Int, second: Int = 0) -> String {
         String(format: "2026-11-24T10:%02d:%02dZ", minute, second)

@@ -158,7 +158,7 @@ final class WorkerGroup: KafkaTestEnvironment, Sendable {
 
     func send(carts: [CartUpdated]) async throws {
         try await producer.sendAll(carts.map {
-            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: Fixtures.codec.encode($0))
+            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: Fixtures.codec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
         })
     }
 
@@ -173,7 +173,7 @@ final class WorkerGroup: KafkaTestEnvironment, Sendable {
             .sorted { $0.cartId < $1.cartId }
         try await producer.sendAll(upsells.map {
             let acceptance = Fixtures.accept($0.presentationId, cart: $0.cartId, minute: minute, event: "accept-\($0.presentationId)")
-            return ProducerRecord(topic: topics.offerAccepted, key: Array($0.cartId.utf8), value: Fixtures.codec.encode(acceptance))
+            return ProducerRecord(topic: topics.offerAccepted, key: Array($0.cartId.utf8), value: Fixtures.codec.encode(acceptance), timestamp: acceptance.occurredAt.millisecondsSinceEpoch)
         })
         return upsells.count
     }

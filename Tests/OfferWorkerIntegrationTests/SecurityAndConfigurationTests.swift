@@ -67,12 +67,60 @@ struct SecurityAndConfigurationTests {
         let (numbersStatus, numbers) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
                                                             "--max-offers-per-cart", "0", "--max-cart-lines", "0"])
         #expect(numbersStatus != 0)
-        #expect(numbers.contains("--max-offers-per-cart must be at least 1 (got 0)") && numbers.contains("--max-cart-lines must be at least 1 (got 0)"), "\(numbers)")
+        #expect(numbers.contains("--max-offers-per-cart must be between 1 and 100 (got 0)") && numbers.contains("--max-cart-lines must be between 1 and 100000 (got 0)"), "\(numbers)")
 
         let (typoStatus, typo) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path, "--max-batch-size", "lots"])
         #expect(typoStatus != 0)
         #expect(typo.contains("lots") && typo.contains("max-batch-size"), "\(typo)")
         #expect(ContinuousClock.now - start < .seconds(10), "validation should not wait for the broker")
+    }
+
+    @Test("every bad flag and every refused librdkafka property is reported in one run, in one style")
+    func everyProblemInOneRun() throws {
+        let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offersFile) }
+        let (status, output) = try CommandLine.run([
+            "run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
+            "-X", "acks=banana", "-X", "session.timeout.ms=abc", "-X", "no-equals-sign",
+            "--metrics-port", "70000", "--max-offers-per-cart", "-1", "--max-batch-size", "lots", "--shutdown-timeout", "0",
+            "--offers-reload-interval", "-5", "--guarantee", "exactly-once",
+        ])
+        #expect(status == 1, "\(output)")
+        for problem in [
+            #"Kafka property acks refused: Invalid value for configuration property "request.required.acks""#,
+            #"Kafka property session.timeout.ms refused: Invalid value for configuration property "session.timeout.ms""#,
+            "-X no-equals-sign: expected key=value",
+            "--metrics-port must be between 0 and 65535 (got 70000)",
+            "--max-offers-per-cart must be between 1 and 100 (got -1)",
+            "--max-batch-size must be a whole number between 1 and 100000 (got 'lots')",
+            "--shutdown-timeout must be between 1 and 3600 (got 0)",
+            "--offers-reload-interval must be between 0 and 86400 (got -5)",
+            "--guarantee exactly-once needs --transactional-id",
+        ] {
+            #expect(output.contains(problem), "missing \(problem) in:\n\(output)")
+        }
+        #expect(output.hasPrefix("Error: invalid configuration:\n"), "\(output)")
+        #expect(!output.contains("CONFIGURATION:") && !output.contains("Usage"), "\(output)")
+    }
+
+    @Test("out-of-range ports are refused with a message, not a crash", arguments: ["70000", "65536", "-1"])
+    func metricsPortRange(port: String) throws {
+        let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offersFile) }
+        let (status, output) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path, "--metrics-port", port])
+        #expect(status == 1, "exit status \(status) (a crash is a signal): \(output)")
+        #expect(output.contains("--metrics-port must be between 0 and 65535 (got \(port))"), "\(output)")
+    }
+
+    @Test("flags, Kafka properties and the catalog are reported together")
+    func catalogProblemsJoinTheRest() throws {
+        let offersFile = try CommandLine.temporaryFile(#"{"offers":[{"offerId":"o","kind":"crossSell","status":"active","currancy":"EUR","displayCriteria":{"subtotal":{"gte":"1"}},"items":[{"productId":"p","variantId":"v","quantity":1,"prices":{"EUR":{"fixed":"1"}}}]}]}"#)
+        defer { try? FileManager.default.removeItem(at: offersFile) }
+        let (status, output) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
+                                                    "-X", "acks=banana", "--max-cart-lines", "0"])
+        #expect(status == 1)
+        #expect(output.contains("acks") && output.contains("--max-cart-lines must be between 1 and 100000 (got 0)")
+                && output.contains("\(offersFile.path): offers[0].currancy: unknown field (did you mean 'currency'?)"), "\(output)")
     }
 
     @Test("a missing output topic is refused at start-up unless auto-creation is allowed")

@@ -25,7 +25,7 @@ struct ShutdownAndConfigurationTests {
         let producer = try KafkaProducer(configuration: kafka)
         let carts = (0..<9).map { Fixtures.cart("c\($0)", lines: [Fixtures.phoneLine]) }
         let reports = try await producer.send(carts.map {
-            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: Fixtures.codec.encode($0))
+            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: Fixtures.codec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
         }).map { try $0.get() }
         producer.close()
         let reader = try await KafkaTopicReader(configuration: kafka, topics: [topics.offerPresented])

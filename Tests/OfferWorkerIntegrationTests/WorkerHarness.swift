@@ -55,13 +55,13 @@ final class WorkerHarness: Sendable {
     var worker: RunningWorker { workers.withLock { $0[0] } }
     func send(_ carts: [CartUpdated]) async throws {
         try await producer.sendAll(carts.map {
-            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: codec.encode($0))
+            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: codec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
         })
     }
 
     func send(_ acceptances: [OfferAccepted], key: String? = nil) async throws {
         try await producer.sendAll(acceptances.map {
-            ProducerRecord(topic: topics.offerAccepted, key: Array((key ?? $0.cartId).utf8), value: codec.encode($0))
+            ProducerRecord(topic: topics.offerAccepted, key: Array((key ?? $0.cartId).utf8), value: codec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
         })
     }
 
@@ -71,7 +71,7 @@ final class WorkerHarness: Sendable {
     }
 
     func sendRaw(topic: String, key: String?, value: [UInt8]) async throws {
-        try await producer.sendAll([ProducerRecord(topic: topic, key: key.map { Array($0.utf8) }, value: value)])
+        try await producer.sendAll([ProducerRecord(topic: topic, key: key.map { Array($0.utf8) }, value: value, timestamp: Fixtures.recordTimestamp)])
     }
 
     /// The next `count` records of an output topic, checked against the topic's JSON Schema.

@@ -95,16 +95,16 @@ final class CatalogTopicFollower: Sendable {
     let logger: Logger
     private let kafka: KafkaConfiguration
     private let consumer: KafkaConsumer
-    private let codec = EventCodec()
 
     init(topic: String, kafka: KafkaConfiguration, live: LiveCatalog, metrics: CatalogMetrics, logger: Logger) throws {
         self.topic = topic
         self.live = live
         self.metrics = metrics
         self.logger = logger
-        self.kafka = kafka
+        // Consumers only: producer properties given for the worker's outputs are left out.
+        self.kafka = kafka.forConsumer()
         consumer = try KafkaConsumer(
-            configuration: kafka.merging(["group.id": "offer-worker-catalog", "enable.auto.commit": "false"]), logger: logger)
+            configuration: self.kafka.merging(["group.id": "offer-worker-catalog", "enable.auto.commit": "false"]), logger: logger)
     }
 
     /// Reads the topic from the beginning up to its end as of now, then follows it from
@@ -143,13 +143,15 @@ final class CatalogTopicFollower: Sendable {
         guard let offerId = record.keyString, !offerId.isEmpty else {
             return refuse(record, "no key: the key must be the offerId")
         }
+        // Problems name the record, not the offer's place in the merged catalog.
+        let source = "\(record.topic)[partition \(record.partition), offset \(record.offset), key '\(offerId)']"
         do {
             if let value = record.value, !value.isEmpty {
-                let offer = try codec.decode(Offer.self, from: value)
+                let offer = try OfferCatalog.loadOffer(json: Data(value), at: source)
                 guard offer.offerId == offerId else {
-                    return refuse(record, "key '\(offerId)' is not the offer's offerId '\(offer.offerId)'")
+                    return refuse(record, "\(source).offerId: the key '\(offerId)' is not the offer's offerId '\(offer.offerId)'")
                 }
-                try live.setTopicOffer(offerId, offer)
+                try live.setTopicOffer(offerId, offer, source: source)
             } else {
                 try live.setTopicOffer(offerId, nil)
             }

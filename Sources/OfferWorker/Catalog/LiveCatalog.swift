@@ -8,7 +8,8 @@ import Synchronization
 public final class LiveCatalog: Sendable {
     private struct State {
         var fileOffers: [Offer]
-        var topicOffers: [String: Offer] = [:]
+        /// By offerId, with where each came from (`offers[partition 0, offset 12, key 'x']`).
+        var topicOffers: [String: (offer: Offer, source: String)] = [:]
         var catalog: OfferCatalog
         var generation = 0
     }
@@ -29,9 +30,10 @@ public final class LiveCatalog: Sendable {
         try update { $0.fileOffers = offers }
     }
 
-    /// Sets (or, with `nil`, removes) one offer from the topic.
-    func setTopicOffer(_ offerId: String, _ offer: Offer?) throws(CatalogError) {
-        try update { $0.topicOffers[offerId] = offer }
+    /// Sets (or, with `nil`, removes) one offer from the topic; `source` names the record
+    /// in problems.
+    func setTopicOffer(_ offerId: String, _ offer: Offer?, source: String = "") throws(CatalogError) {
+        try update { $0.topicOffers[offerId] = offer.map { ($0, source.isEmpty ? "topic offers['\(offerId)']" : source) } }
     }
 
     private func update(_ change: (inout State) -> Void) throws(CatalogError) {
@@ -39,9 +41,14 @@ public final class LiveCatalog: Sendable {
             var next = state
             change(&next)
             let topicIds = Set(next.topicOffers.keys)
+            // Each offer is named by where it came from, not by its place in the merge.
             var merged: [Offer] = next.fileOffers.filter { !topicIds.contains($0.offerId) }
-            for offerId in next.topicOffers.keys.sorted() { merged.append(next.topicOffers[offerId]!) }
-            next.catalog = try OfferCatalog(offers: merged)
+            var paths = merged.map { "offers['\($0.offerId)']" }
+            for offerId in next.topicOffers.keys.sorted() {
+                merged.append(next.topicOffers[offerId]!.offer)
+                paths.append(next.topicOffers[offerId]!.source)
+            }
+            next.catalog = try OfferCatalog(offers: merged, paths: paths)
             next.generation += 1
             state = next
         }
