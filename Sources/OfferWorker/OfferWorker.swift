@@ -18,11 +18,17 @@ import ServiceLifecycle
 public struct OfferWorker: Service, CustomStringConvertible {
     public let configuration: WorkerConfiguration
     public let catalog: OfferCatalog
+    /// Told by the processing loop what is restored, loaded and polling; read by `/readyz`.
+    public let readiness: WorkerReadiness
     private let logger: Logger
 
-    public init(configuration: WorkerConfiguration, catalog: OfferCatalog, logger: Logger = Logger(label: "offer-worker")) {
+    public init(
+        configuration: WorkerConfiguration, catalog: OfferCatalog, logger: Logger = Logger(label: "offer-worker"),
+        readiness: WorkerReadiness = WorkerReadiness()
+    ) {
         self.configuration = configuration
         self.catalog = catalog
+        self.readiness = readiness
         self.logger = logger
     }
 

@@ -111,7 +111,7 @@ extension OfferWorkerCommand {
         @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
         @Option(help: "Input events larger than this many bytes go to the dead-letter topic.") var maxEventBytes = EventLimits().maxBytes
         @Option(help: "Carts with more lines than this go to the dead-letter topic.") var maxCartLines = EventLimits().maxLines
-        @Option(help: "Serve Prometheus metrics at GET /metrics on this port (0 picks a free one; off when absent).")
+        @Option(help: "Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 picks a free one; off when absent).")
         var metricsPort: Int?
         @Option(help: "Carts with no event for this many seconds (event time) are forgotten.") var cartIdleSeconds = 86_400
         @Option(help: "at-least-once, or exactly-once (Kafka transactions; needs --transactional-id).")
@@ -137,7 +137,8 @@ extension OfferWorkerCommand {
             guard shutdownTimeout >= 1 else { throw ValidationError("--shutdown-timeout must be at least 1 second") }
             let catalog = try offers.map { try WorkerRuntime.loadCatalog(path: $0) } ?? OfferCatalog(offers: [])
             var services: [any Service] = []
-            if let metricsPort { services.append(try WorkerRuntime.metricsEndpoint(port: metricsPort, logger: logger)) }
+            let readiness = WorkerReadiness()
+            if let metricsPort { services.append(try WorkerRuntime.metricsEndpoint(port: metricsPort, logger: logger, readiness: readiness)) }
             var bootstrap: String? = nil
             if embedded {
                 let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
@@ -154,7 +155,7 @@ extension OfferWorkerCommand {
                 guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics,
                 commitInterval: .milliseconds(commitIntervalMs))
             try configuration.validate()
-            services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
+            services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger, readiness: readiness), at: 0)
             try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownTimeout), logger: logger)
         }
     }
