@@ -3,96 +3,160 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 import Logging
-import Metrics
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
-/// Serves the worker's metrics in the Prometheus text format at `GET /metrics`, for
-/// scrapers. A deliberately small HTTP/1.1 server (one connection at a time, closed after
-/// each response): scrapes are rare and tiny.
+/// The worker's HTTP port for operations, on SwiftNIO's HTTP/1 server:
+/// `GET /metrics` (Prometheus text format, for scrapers), `GET /healthz` (the process is
+/// alive) and `GET /readyz` (200 when ``WorkerReadiness`` says the worker can do its work,
+/// else 503 with what is missing).
+///
+/// Whatever a client does on this port must never stop or slow the worker, so connections
+/// are served concurrently on one event-loop thread of its own and bounded by ``Limits``:
+/// silent, dribbling and oversized requests are closed without holding up anyone else, and
+/// a peer that vanishes mid-answer costs an `EPIPE`, never the process (SIGPIPE is ignored).
 public final class MetricsEndpoint: Service, Sendable {
+    /// What one client may take from the port.
+    public struct Limits: Sendable {
+        /// A connection with no traffic either way for this long is closed (a client that
+        /// connects and sends nothing, an idle keep-alive, a client not reading its answer).
+        public var idleTimeout: Duration
+        /// A request must be complete this long after its first byte arrived.
+        public var requestTimeout: Duration
+        /// Bound on a request's head and on head plus body; beyond it the answer is 431 or
+        /// 413 and the connection is closed.
+        public var maxRequestBytes: Int
+        /// Connections open at once; more are closed as soon as they are accepted.
+        public var maxConnections: Int
+
+        public init(idleTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(5), maxRequestBytes: Int = 8192, maxConnections: Int = 64) {
+            self.idleTimeout = idleTimeout
+            self.requestTimeout = requestTimeout
+            self.maxRequestBytes = maxRequestBytes
+            self.maxConnections = maxConnections
+        }
+    }
+
     public let registry: PrometheusCollectorRegistry
+    /// What `/readyz` reports; without one, `/readyz` answers 404.
+    public let readiness: WorkerReadiness?
+    public let limits: Limits
     /// The port it listens on (useful when asked for port 0).
     public let port: Int
-    private let socket: Int32
+    private let group: MultiThreadedEventLoopGroup
+    private let server: any Channel
+    private let connections: ConnectionCount
     private let logger: Logger
 
-    /// Binds `host:port` now, so a taken port fails at start-up; `port` 0 picks a free one.
-    public init(host: String = "0.0.0.0", port: Int, registry: PrometheusCollectorRegistry, logger: Logger) throws {
-        if let problem = WorkerConfiguration.rangeProblem("--metrics-port", port, WorkerConfiguration.Bounds.metricsPort) {
-            throw ConfigurationError(problems: [problem])
+    /// Connections open now (for tests and diagnostics).
+    public var openConnections: Int { connections.current }
+
+    /// Binds `host:port` now, so a taken port fails at start-up with a configuration error;
+    /// `port` 0 picks a free one. Serving starts with ``run()``.
+    public init(
+        host: String = "0.0.0.0", port: Int, registry: PrometheusCollectorRegistry, readiness: WorkerReadiness? = nil,
+        limits: Limits = Limits(), logger: Logger
+    ) throws {
+        // NIO ignores SIGPIPE itself on Linux; said here too, because a peer leaving must
+        // never end the worker, whichever socket it was on.
+        signal(SIGPIPE, SIG_IGN)
+        let address: SocketAddress
+        do {
+            address = try SocketAddress(ipAddress: host, port: port)
+        } catch {
+            throw ConfigurationError(problems: ["--metrics-port: \(host) is not an IP address to listen on"])
         }
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ConfigurationError(problems: ["--metrics-port: cannot open a socket (errno \(errno))"]) }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-            Glibc.close(fd)
-            throw ConfigurationError(problems: ["--metrics-host \(host): not an IPv4 address"])
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let connections = ConnectionCount()
+        let routes = MetricsRoutes(registry: registry, readiness: readiness)
+        let server: any Channel
+        do {
+            server = try Self.bootstrap(group: group, routes: routes, limits: limits, connections: connections, logger: logger)
+                .bind(to: address).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw ConfigurationError(problems: ["--metrics-port \(port): cannot listen on \(host):\(port): \(error)"])
         }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 16) == 0 else {
-            let reason = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw ConfigurationError(problems: ["--metrics-port \(port): cannot listen on \(host):\(port): \(reason)"])
-        }
-        var actual = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        self.socket = fd
-        self.port = Int(UInt16(bigEndian: actual.sin_port))
+        self.group = group
+        self.server = server
+        self.connections = connections
+        self.port = server.localAddress?.port ?? port
         self.registry = registry
+        self.readiness = readiness
+        self.limits = limits
         self.logger = logger
     }
 
-    /// Serves until graceful shutdown.
+    /// Serves until graceful shutdown or cancellation, then closes every connection.
     public func run() async throws {
-        logger.info("metrics endpoint listening", metadata: ["port": "\(port)", "path": "/metrics"])
-        let thread = Thread { [self] in serve() }
-        thread.name = "metrics-endpoint"
-        thread.start()
-        try? await gracefulShutdown()
-        // Unblocks accept(), which ends the serving thread.
-        shutdown(socket, Int32(SHUT_RDWR))
-        Glibc.close(socket)
+        logger.info("metrics endpoint listening", metadata: ["port": "\(port)", "paths": "/metrics /healthz /readyz"])
+        let server = self.server
+        await withTaskCancellationOrGracefulShutdownHandler {
+            try? await server.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            server.close(promise: nil)
+        }
+        // Closes the connections still open with the event loop.
+        try? await group.shutdownGracefully()
     }
 
-    private func serve() {
-        while true {
-            let client = accept(socket, nil, nil)
-            guard client >= 0 else {
-                if errno == EINTR { continue }
-                return
+    private static func bootstrap(
+        group: MultiThreadedEventLoopGroup, routes: MetricsRoutes, limits: Limits, connections: ConnectionCount, logger: Logger
+    ) -> ServerBootstrap {
+        let maxConnections = limits.maxConnections
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelInitializer { channel in
+                guard connections.open(limit: maxConnections) else {
+                    logger.debug("metrics connection refused: too many open", metadata: ["limit": "\(maxConnections)"])
+                    return channel.close()
+                }
+                channel.closeFuture.whenComplete { _ in connections.closed() }
+                return channel.eventLoop.makeCompletedFuture {
+                    let deadline = RequestDeadlineHandler(timeout: TimeAmount(limits.requestTimeout), logger: logger)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(limits.idleTimeout)))
+                    try pipeline.addHandler(deadline)
+                    var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+                    decoderLimits.maxHeaderFieldSize = limits.maxRequestBytes
+                    decoderLimits.maxHeaderListSize = limits.maxRequestBytes
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withErrorHandling: false,
+                        withEncoderConfiguration: .init(), withDecoderLimitConfiguration: decoderLimits)
+                    try pipeline.addHandler(MetricsHTTPHandler(
+                        routes: routes, maxRequestBytes: limits.maxRequestBytes, lingerTime: .seconds(1),
+                        deadline: deadline, logger: logger))
+                }
             }
-            respond(to: client)
-            Glibc.close(client)
+    }
+}
+
+/// Connections open on the port, bounded by ``MetricsEndpoint/Limits/maxConnections``.
+private final class ConnectionCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    var current: Int { count.load(ordering: .relaxed) }
+
+    /// Counts a new connection, unless `limit` are open already.
+    func open(limit: Int) -> Bool {
+        var current = count.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = count.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
         }
+        return false
     }
 
-    private func respond(to client: Int32) {
-        var request = [UInt8](repeating: 0, count: 4096)
-        let count = read(client, &request, request.count)
-        let firstLine = count > 0 ? String(decoding: request[..<count], as: UTF8.self).prefix { $0 != "\r" && $0 != "\n" } : ""
-        let (status, body): (String, [UInt8]) = firstLine.hasPrefix("GET /metrics")
-            ? ("200 OK", registry.emitToBuffer())
-            : ("404 Not Found", Array("not found: metrics are at GET /metrics\n".utf8))
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        for part in [Array(head.utf8), body] {
-            var sent = 0
-            while sent < part.count {
-                let written = part[sent...].withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
-                guard written > 0 else { return }
-                sent += written
-            }
-        }
+    func closed() {
+        count.subtract(1, ordering: .relaxed)
     }
 }

@@ -18,11 +18,17 @@ import ServiceLifecycle
 public struct OfferWorker: Service, CustomStringConvertible {
     public let configuration: WorkerConfiguration
     public let catalog: OfferCatalog
+    /// Told by the processing loop what is restored, loaded and polling; read by `/readyz`.
+    public let readiness: WorkerReadiness
     private let logger: Logger
 
-    public init(configuration: WorkerConfiguration, catalog: OfferCatalog, logger: Logger = Logger(label: "offer-worker")) {
+    public init(
+        configuration: WorkerConfiguration, catalog: OfferCatalog, logger: Logger = Logger(label: "offer-worker"),
+        readiness: WorkerReadiness = WorkerReadiness()
+    ) {
         self.configuration = configuration
         self.catalog = catalog
+        self.readiness = readiness
         self.logger = logger
     }
 
@@ -49,6 +55,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
             try await follower.loadAll(partitions: partitions)
             return follower
         }()
+        readiness.catalogLoaded()
 
         let exactlyOnce = configuration.guarantee == .exactlyOnce
         // Read-committed everywhere, so aborted outputs and state are never seen.
@@ -76,7 +83,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
             settings: ProcessingPipeline.Settings(
                 topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: settings,
                 exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),
-            logger: logger)
+            readiness: readiness, logger: logger)
         let watcher = configuration.offersFile.map {
             CatalogFileWatcher(path: $0, interval: configuration.catalogReloadInterval, live: live, metrics: catalogMetrics, logger: logger)
         }

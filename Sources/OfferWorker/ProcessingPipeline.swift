@@ -51,6 +51,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     private let logger: Logger
     private let settings: Settings
     private let live: LiveCatalog
+    private let readiness: WorkerReadiness
     private(set) var processor: EventProcessor
     private(set) var store = CartStateStore()
     private var progress = DeliveryProgress()
@@ -67,8 +68,9 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     init(
         consumer: KafkaConsumer, producer: KafkaPipelineProducer, restorer: KafkaPartitionReader, live: LiveCatalog,
-        processor: EventProcessor, settings: Settings, logger: Logger
+        processor: EventProcessor, settings: Settings, readiness: WorkerReadiness = WorkerReadiness(), logger: Logger
     ) {
+        self.readiness = readiness
         self.consumer = consumer
         self.producer = producer
         self.restorer = restorer
@@ -139,6 +141,7 @@ final class ProcessingPipeline: @unchecked Sendable {
                     let idle = inFlight.isEmpty && retries.isEmpty
                     let wait = idle ? min(Duration.milliseconds(100), settings.commitInterval) : .zero
                     let events = try consumer.pollBlocking(maxRecords: settings.maxBatchSize, timeout: wait)
+                    readiness.polled()
                     try handle(events)
                     takeDeliveries(timeout: events.isEmpty && !idle ? .milliseconds(1) : .zero)
                 }
@@ -169,8 +172,10 @@ final class ProcessingPipeline: @unchecked Sendable {
                 try process(records)
             case .partitionsAssigned(let partitions):
                 logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
+                readiness.partitionsAssigned(partitions)
                 for partition in Set(partitions.map(\.partition)).subtracting(store.ownedPartitions).sorted() {
                     try takeOwnership(of: partition)
+                    readiness.restored(partition: partition)
                 }
                 assigned.formUnion(partitions)
                 processor.metrics.cartSessions.record(store.cartCount)
@@ -396,6 +401,7 @@ final class ProcessingPipeline: @unchecked Sendable {
             commitDurable(blocking: true)
         }
         assigned.subtract(revoked)
+        readiness.partitionsRevoked(partitions)
         progress.forget(revoked)
         for partition in revoked { lastCommitted.removeValue(forKey: partition) }
         let numbers = Set(partitions.map(\.partition)).subtracting(assigned.map(\.partition))

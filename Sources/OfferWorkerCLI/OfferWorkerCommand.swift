@@ -122,7 +122,7 @@ extension OfferWorkerCommand {
         var maxEventBytes = WholeNumber(integerLiteral: EventLimits().maxBytes)
         @Option(parsing: .unconditional, help: "Carts with more lines than this go to the dead-letter topic.")
         var maxCartLines = WholeNumber(integerLiteral: EventLimits().maxLines)
-        @Option(parsing: .unconditional, help: "Serve Prometheus metrics at GET /metrics on this port (0 picks a free one; off when absent).")
+        @Option(parsing: .unconditional, help: "Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 picks a free one; off when absent).")
         var metricsPort: WholeNumber?
         @Option(parsing: .unconditional, help: "Carts with no event for this many seconds (event time) are forgotten.")
         var cartIdleSeconds: WholeNumber = 86_400
@@ -197,14 +197,15 @@ extension OfferWorkerCommand {
             guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
 
             var services: [any Service] = []
-            if let port { services.append(try WorkerRuntime.metricsEndpoint(port: port, logger: logger)) }
+            let readiness = WorkerReadiness()
+            if let port { services.append(try WorkerRuntime.metricsEndpoint(port: port, logger: logger, readiness: readiness)) }
             if embedded {
                 let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitionCount)
                 logger.info("embedded Kafka broker started", metadata: ["bootstrap": "\(cluster.bootstrapServers)"])
                 configuration.kafka["bootstrap.servers"] = cluster.bootstrapServers
                 services.append(EmbeddedBrokerService(cluster: cluster))
             }
-            services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger), at: 0)
+            services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger, readiness: readiness), at: 0)
             do {
                 try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownSeconds), logger: logger)
             } catch let error as KafkaError where error.code == KafkaError.configuration("").code {
