@@ -42,7 +42,10 @@ final class NativeClient: @unchecked Sendable {
             guard let rk, let context = ClientContext.from(rd_kafka_opaque(rk)) else { return }
             let text = message.map { String(cString: $0) } ?? ""
             let fac = facility.map { String(cString: $0) } ?? ""
-            context.logger.log(level: .init(syslogLevel: level), "librdkafka \(fac): \(text)")
+            // A failed connection is logged here and reported again through the error
+            // callback, and librdkafka retries it by itself: once, at info, is enough.
+            let mapped: Logger.Level = fac == "FAIL" ? min(.info, .init(syslogLevel: level)) : .init(syslogLevel: level)
+            context.logger.log(level: mapped, "librdkafka \(fac): \(text)")
         }
         rd_kafka_conf_set_error_cb(conf) { rk, err, reason, opaque in
             guard let context = ClientContext.from(opaque) else { return }
@@ -51,7 +54,9 @@ final class NativeClient: @unchecked Sendable {
                 error = fatal
             }
             context.lastError.withLock { $0 = error }
-            context.logger.warning("Kafka client error", metadata: ["error": "\(error)"])
+            // A lost connection is retried by librdkafka; "all brokers down" says it when it matters.
+            let transient = rd_kafka_resp_err_t(err) == RD_KAFKA_RESP_ERR__TRANSPORT
+            context.logger.log(level: transient ? .info : .warning, "Kafka client error", metadata: ["error": "\(error)"])
         }
         configure(conf)
         var errorText = [CChar](repeating: 0, count: 512)

@@ -5,6 +5,8 @@ import OfferEngine
 protocol OutputEvent: Encodable {
     /// The CloudEvents `type`, for example `dev.offerworker.offer.presented`.
     static var eventType: String { get }
+    /// `ce_type` as a header, made once per type (outputs are made per event).
+    static var typeHeader: KafkaHeader { get }
     var eventId: String { get }
     var cartId: String { get }
     var occurredAt: EventTime { get }
@@ -12,15 +14,21 @@ protocol OutputEvent: Encodable {
 
 extension OfferPresented: OutputEvent {
     static let eventType = "dev.offerworker.offer.presented"
+    static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
 }
 
 extension CartMutation: OutputEvent {
     static let eventType = "dev.offerworker.cart.mutation"
+    static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
 }
 
 extension OfferRejected: OutputEvent {
     static let eventType = "dev.offerworker.offer.rejected"
+    static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
 }
+
+private let specVersionHeader = KafkaHeader(name: "ce_specversion", string: "1.0")
+private let contentTypeHeader = KafkaHeader(name: "content-type", string: "application/json")
 
 extension ProducerRecord {
     /// An output record in CloudEvents 1.0 Kafka binary mode: keyed by cartId, stamped with
@@ -31,13 +39,13 @@ extension ProducerRecord {
             key: Array(event.cartId.utf8),
             value: codec.encode(event),
             headers: [
-                KafkaHeader(name: "ce_specversion", string: "1.0"),
+                specVersionHeader,
                 KafkaHeader(name: "ce_id", string: event.eventId),
-                KafkaHeader(name: "ce_type", string: Event.eventType),
+                Event.typeHeader,
                 KafkaHeader(name: "ce_source", string: source),
                 KafkaHeader(name: "ce_time", string: event.occurredAt.description),
                 KafkaHeader(name: "ce_subject", string: event.cartId),
-                KafkaHeader(name: "content-type", string: "application/json"),
+                contentTypeHeader,
             ],
             timestamp: event.occurredAt.millisecondsSinceEpoch)
     }
