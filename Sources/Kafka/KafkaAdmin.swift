@@ -23,7 +23,8 @@ public final class KafkaAdmin: Sendable {
     private let client: NativeClient
 
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "kafka.admin")) throws(KafkaError) {
-        client = try NativeClient(type: RD_KAFKA_PRODUCER, configuration: configuration, logger: logger)
+        // An admin client is a producer handle: consumer-only properties would only warn.
+        client = try NativeClient(type: RD_KAFKA_PRODUCER, configuration: configuration.forProducer(), logger: logger)
     }
 
     /// Partition counts of the cluster's topics, by name (topics that do not exist are absent).
