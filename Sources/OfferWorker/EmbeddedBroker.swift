@@ -15,10 +15,18 @@ extension EmbeddedKafkaCluster {
 /// Keeps an embedded cluster alive until graceful shutdown (SIGINT/SIGTERM).
 public struct EmbeddedBrokerService: Service {
     public let cluster: EmbeddedKafkaCluster
+    private let onRunning: @Sendable () throws -> Void
 
-    public init(cluster: EmbeddedKafkaCluster) { self.cluster = cluster }
+    /// `onRunning` is called once the service group runs (its signal handlers are in place),
+    /// the moment to publish the broker's address: a client that stops the broker as soon as
+    /// it sees the address gets a graceful stop.
+    public init(cluster: EmbeddedKafkaCluster, onRunning: @escaping @Sendable () throws -> Void = {}) {
+        self.cluster = cluster
+        self.onRunning = onRunning
+    }
 
     public func run() async throws {
+        try onRunning()
         try? await gracefulShutdown()
         _ = cluster  // the cluster stops when the last reference goes
     }

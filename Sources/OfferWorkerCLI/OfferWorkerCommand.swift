@@ -231,15 +231,19 @@ extension OfferWorkerCommand {
             let partitions = self.partitions.value("--partitions", in: WorkerConfiguration.Bounds.embeddedPartitions, into: &problems)
             guard let partitions, problems.isEmpty else { throw ConfigurationError(problems: problems) }
             let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
-            if let bootstrapFile {
-                try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
+            let bootstrapFile = self.bootstrapFile, names = topics.names
+            // Published once SIGTERM/SIGINT are handled, so stopping at once is a clean stop.
+            let service = EmbeddedBrokerService(cluster: cluster) {
+                if let bootstrapFile {
+                    try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
+                }
+                // Unbuffered, so a script reading the address through a pipe sees it at once.
+                FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
+                logger.info("embedded Kafka broker ready", metadata: [
+                    "bootstrap": "\(cluster.bootstrapServers)", "topics": "\(names.all)", "partitions": "\(partitions)",
+                ])
             }
-            // Unbuffered, so a script reading the address through a pipe sees it at once.
-            FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
-            logger.info("embedded Kafka broker ready", metadata: [
-                "bootstrap": "\(cluster.bootstrapServers)", "topics": "\(topics.names.all)", "partitions": "\(partitions)",
-            ])
-            try await WorkerRuntime.runUntilSignalled([EmbeddedBrokerService(cluster: cluster)], logger: logger)
+            try await WorkerRuntime.runUntilSignalled([service], logger: logger)
         }
     }
 

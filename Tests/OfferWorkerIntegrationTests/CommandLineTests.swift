@@ -8,7 +8,13 @@ enum CommandLine {
     static let executable = SchemaCheck.repositoryRoot.appendingPathComponent(".build/debug/offer-worker")
 
     /// Runs to completion; returns the exit status and stdout + stderr.
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
+    /// Runs off Swift's cooperative pool: a blocked pool thread would starve every other
+    /// suite running in parallel.
+    static func run(_ arguments: [String]) async throws -> (Int32, String) {
+        try await offPool { try runBlocking(arguments) }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -34,8 +40,8 @@ enum CommandLine {
 @Suite("The offer-worker commands", .serialized)
 struct CommandLineTests {
     @Test("demo (the README's first command) shows an upsell and a cross-sell end to end and exits 0")
-    func demo() throws {
-        let (status, output) = try CommandLine.run(["demo"])
+    func demo() async throws {
+        let (status, output) = try await CommandLine.run(["demo"])
         #expect(status == 0, "demo failed:\n\(output)")
         #expect(output.contains("offer.presented  pro-upgrade [upsell]: replace line-1 with 1 × phone-pro-128 @ 999.00"))
         #expect(output.contains("cart.mutation    cart-1001 pro-upgrade [upsell] on cart v1: remove line-1; add 1 × phone-pro-128 @ 999.00"))
@@ -66,12 +72,12 @@ struct CommandLineTests {
         for topic in TopicNames().all { #expect(counts[topic] == 2, "topic \(topic)") }
 
         kill(broker.processIdentifier, SIGTERM)
-        broker.waitUntilExit()
+        try await offPool { broker.waitUntilExit() }
         #expect(broker.terminationStatus == 0)
     }
 
     @Test("offers validate reports every problem with its path and exits non-zero")
-    func validateOffers() throws {
+    func validateOffers() async throws {
         let bad = try CommandLine.temporaryFile(#"""
         {"offers":[
           {"offerId":"ok","kind":"crossSell","status":"active","currency":"EUR","displayCriteria":{"subtotal":{"gte":"1.00"}},"items":[{"productId":"p","variantId":"v","quantity":1,"unitPrice":"1.00"}]},
@@ -80,7 +86,7 @@ struct CommandLineTests {
         ]}
         """#)
         defer { try? FileManager.default.removeItem(at: bad) }
-        let (status, output) = try CommandLine.run(["offers", "validate", bad.path])
+        let (status, output) = try await CommandLine.run(["offers", "validate", bad.path])
         #expect(status != 0)
         #expect(output.contains("offers[1].displayCriteria.all[1].subtotal.gte: not a decimal string: 'ten'"), "\(output)")
         #expect(output.contains("offers[2].status: unknown value 'live' (expected active, paused, archived)"), "\(output)")
@@ -95,19 +101,19 @@ struct CommandLineTests {
             items: [{ productId: p, variantId: v, quantity: 1, unitPrice: 9.5 }]
         """.write(to: yaml, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: yaml) }
-        let (yamlStatus, yamlOutput) = try CommandLine.run(["offers", "validate", yaml.path])
+        let (yamlStatus, yamlOutput) = try await CommandLine.run(["offers", "validate", yaml.path])
         #expect(yamlStatus != 0)
         #expect(yamlOutput.contains("offers[0].items[0].unitPrice: not a decimal string"), "\(yamlOutput)")
 
         let good = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
         defer { try? FileManager.default.removeItem(at: good) }
-        let (goodStatus, goodOutput) = try CommandLine.run(["offers", "validate", good.path])
+        let (goodStatus, goodOutput) = try await CommandLine.run(["offers", "validate", good.path])
         #expect(goodStatus == 0)
         #expect(goodOutput.contains("3 offer(s), valid"))
     }
 
     @Test("offers validate reports every structural and semantic problem of every offer in one run (26 here)")
-    func validateReportsEverything() throws {
+    func validateReportsEverything() async throws {
         let catalog = try CommandLine.temporaryFile(#"""
         {"offers":[
           {"offerId":"a","kind":"crossSell","status":"active","currancy":"EUR","priority":"high","ttlSeconds":0,
@@ -124,7 +130,7 @@ struct CommandLineTests {
         ]}
         """#)
         defer { try? FileManager.default.removeItem(at: catalog) }
-        let (status, output) = try CommandLine.run(["offers", "validate", catalog.path])
+        let (status, output) = try await CommandLine.run(["offers", "validate", catalog.path])
         #expect(status == 1)
         let problems = output.split(separator: "\n").filter { $0.hasPrefix(catalog.path + ": offers[") }
         #expect(problems.count == 26, "\(output)")
@@ -141,17 +147,17 @@ struct CommandLineTests {
     }
 
     @Test("offers validate gives the line and column of a JSON or YAML syntax error, once")
-    func validateSyntaxErrors() throws {
+    func validateSyntaxErrors() async throws {
         let json = try CommandLine.temporaryFile("{\"offers\": [\n  {\"offerId\": \"a\",}\n]}")
         defer { try? FileManager.default.removeItem(at: json) }
-        let (jsonStatus, jsonOutput) = try CommandLine.run(["offers", "validate", json.path])
+        let (jsonStatus, jsonOutput) = try await CommandLine.run(["offers", "validate", json.path])
         #expect(jsonStatus == 1)
         #expect(jsonOutput == "\(json.path): line 2, column 19: not valid JSON: expected a member name in double quotes, found '}'\n", "\(jsonOutput)")
 
         let yaml = FileManager.default.temporaryDirectory.appendingPathComponent("offers-\(UUID()).yaml")
         try "offers:\n  - offerId: a\n    kind: [upsell\n    status: active\n".write(to: yaml, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: yaml) }
-        let (yamlStatus, yamlOutput) = try CommandLine.run(["offers", "validate", yaml.path])
+        let (yamlStatus, yamlOutput) = try await CommandLine.run(["offers", "validate", yaml.path])
         #expect(yamlStatus == 1)
         #expect(yamlOutput == "\(yaml.path): line 4, column 11: not valid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 11)\n", "\(yamlOutput)")
     }

@@ -84,7 +84,7 @@ struct Reconciliation {
         #expect(missing.isEmpty, "missing \(missing.count) of \(expected.count) outputs: \(missing.prefix(5))", sourceLocation: sourceLocation)
         #expect(unexpected.isEmpty, "unexpected outputs: \(unexpected.prefix(5))", sourceLocation: sourceLocation)
         #expect(mismatched.isEmpty, "\(mismatched.prefix(3).joined(separator: "\n"))", sourceLocation: sourceLocation)
-        try SchemaCheck.validate(seen.compactMap { id, output in
+        try await SchemaCheck.validate(seen.compactMap { id, output in
             ConsumerRecord(topic: id.topic, partition: 0, offset: 0, key: output.key, value: output.value)
         })
         return duplicates

@@ -21,7 +21,7 @@ struct SecurityAndConfigurationTests {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
+        try await offPool { process.waitUntilExit() }
         return (process.terminationStatus, collected.text())
     }
 
@@ -55,31 +55,31 @@ struct SecurityAndConfigurationTests {
     }
 
     @Test("wrong configuration fails fast, saying what to fix")
-    func failsFast() throws {
+    func failsFast() async throws {
         let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
         defer { try? FileManager.default.removeItem(at: offersFile) }
         let start = ContinuousClock.now
-        let (unknownStatus, unknown) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
+        let (unknownStatus, unknown) = try await CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
                                                             "-X", "sasl.passwrd=hunter2"])
         #expect(unknownStatus != 0)
         #expect(unknown.contains("sasl.passwrd") && !unknown.contains("hunter2"), "\(unknown)")
 
-        let (numbersStatus, numbers) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
+        let (numbersStatus, numbers) = try await CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
                                                             "--max-offers-per-cart", "0", "--max-cart-lines", "0"])
         #expect(numbersStatus != 0)
         #expect(numbers.contains("--max-offers-per-cart must be between 1 and 100 (got 0)") && numbers.contains("--max-cart-lines must be between 1 and 100000 (got 0)"), "\(numbers)")
 
-        let (typoStatus, typo) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path, "--max-batch-size", "lots"])
+        let (typoStatus, typo) = try await CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path, "--max-batch-size", "lots"])
         #expect(typoStatus != 0)
         #expect(typo.contains("lots") && typo.contains("max-batch-size"), "\(typo)")
         #expect(ContinuousClock.now - start < .seconds(10), "validation should not wait for the broker")
     }
 
     @Test("every bad flag and every refused librdkafka property is reported in one run, in one style")
-    func everyProblemInOneRun() throws {
+    func everyProblemInOneRun() async throws {
         let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
         defer { try? FileManager.default.removeItem(at: offersFile) }
-        let (status, output) = try CommandLine.run([
+        let (status, output) = try await CommandLine.run([
             "run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
             "-X", "acks=banana", "-X", "session.timeout.ms=abc", "-X", "no-equals-sign",
             "--metrics-port", "70000", "--max-offers-per-cart", "-1", "--max-batch-size", "lots", "--shutdown-timeout", "0",
@@ -104,19 +104,19 @@ struct SecurityAndConfigurationTests {
     }
 
     @Test("out-of-range ports are refused with a message, not a crash", arguments: ["70000", "65536", "-1"])
-    func metricsPortRange(port: String) throws {
+    func metricsPortRange(port: String) async throws {
         let offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
         defer { try? FileManager.default.removeItem(at: offersFile) }
-        let (status, output) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path, "--metrics-port", port])
+        let (status, output) = try await CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path, "--metrics-port", port])
         #expect(status == 1, "exit status \(status) (a crash is a signal): \(output)")
         #expect(output.contains("--metrics-port must be between 0 and 65535 (got \(port))"), "\(output)")
     }
 
     @Test("flags, Kafka properties and the catalog are reported together")
-    func catalogProblemsJoinTheRest() throws {
+    func catalogProblemsJoinTheRest() async throws {
         let offersFile = try CommandLine.temporaryFile(#"{"offers":[{"offerId":"o","kind":"crossSell","status":"active","currancy":"EUR","displayCriteria":{"subtotal":{"gte":"1"}},"items":[{"productId":"p","variantId":"v","quantity":1,"prices":{"EUR":{"fixed":"1"}}}]}]}"#)
         defer { try? FileManager.default.removeItem(at: offersFile) }
-        let (status, output) = try CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
+        let (status, output) = try await CommandLine.run(["run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offersFile.path,
                                                     "-X", "acks=banana", "--max-cart-lines", "0"])
         #expect(status == 1)
         #expect(output.contains("acks") && output.contains("--max-cart-lines must be between 1 and 100000 (got 0)")

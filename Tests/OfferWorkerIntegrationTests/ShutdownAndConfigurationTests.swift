@@ -62,15 +62,15 @@ struct ShutdownAndConfigurationTests {
     }
 
     @Test("the CLI fails fast with what to fix: no bootstrap servers, unreadable offers file")
-    func cliFailsFast() throws {
-        let (status1, text1) = try CommandLine.run(["run", "--offers", "/nonexistent/offers.json"])
+    func cliFailsFast() async throws {
+        let (status1, text1) = try await CommandLine.run(["run", "--offers", "/nonexistent/offers.json"])
         #expect(status1 != 0)
         #expect(text1.contains("/nonexistent/offers.json"))
 
         let offersFile = FileManager.default.temporaryDirectory.appendingPathComponent("offers-\(UUID()).json")
         try JSONEncoder().encode(["offers": Fixtures.offers]).write(to: offersFile)
         defer { try? FileManager.default.removeItem(at: offersFile) }
-        let (status2, text2) = try CommandLine.run(["run", "--offers", offersFile.path])
+        let (status2, text2) = try await CommandLine.run(["run", "--offers", offersFile.path])
         #expect(status2 != 0)
         #expect(text2.contains("KAFKA_BOOTSTRAP_SERVERS"))
     }

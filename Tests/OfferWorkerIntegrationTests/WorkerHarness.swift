@@ -77,7 +77,7 @@ final class WorkerHarness: Sendable {
     /// The next `count` records of an output topic, checked against the topic's JSON Schema.
     func read(_ topic: String, count: Int) async throws -> [ConsumerRecord] {
         let records = try await outputs.read(topic: topic, count: count)
-        try SchemaCheck.validate(records)
+        try await SchemaCheck.validate(records)
         return records
     }
 
@@ -88,7 +88,7 @@ final class WorkerHarness: Sendable {
     /// Whatever else arrives within `duration`, by topic.
     func drain(for duration: Duration) async throws -> [String: [ConsumerRecord]] {
         let records = try await outputs.drain(for: duration)
-        try SchemaCheck.validate(records.values.flatMap { $0 })
+        try await SchemaCheck.validate(records.values.flatMap { $0 })
         return records
     }
 
@@ -149,7 +149,12 @@ enum SchemaCheck {
         }
     }
 
-    static func validate(_ records: [ConsumerRecord]) throws {
+    /// Runs python3 off Swift's cooperative pool.
+    static func validate(_ records: [ConsumerRecord]) async throws {
+        try await offPool { try validateBlocking(records) }
+    }
+
+    private static func validateBlocking(_ records: [ConsumerRecord]) throws {
         let documents = records.compactMap { record -> (String, [UInt8])? in
             guard let schema = schemaName(ofTopic: record.topic), let value = record.value else { return nil }
             return (schema, value)
