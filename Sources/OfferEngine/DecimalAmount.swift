@@ -26,15 +26,23 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, Codable, CustomStri
     /// Parses a decimal string: an optional `-`, digits, and optionally `.` and digits
     /// (`"0.50"`, `"-3"`, `"1000.125"`). No exponent, no grouping, no leading `+` or `.`.
     public init?(_ text: some StringProtocol) {
-        var utf8 = Substring(text).utf8[...]
-        let negative = utf8.first == UInt8(ascii: "-")
-        if negative { utf8 = utf8.dropFirst() }
+        var text = String(text)
+        guard let amount = text.withUTF8({ DecimalAmount(utf8: $0) }) else { return nil }
+        self = amount
+    }
+
+    /// Parses a decimal string from its UTF-8 bytes, exactly as ``init(_:)``; for decoders
+    /// that read the wire bytes without making a `String` first.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        let negative = bytes.first == UInt8(ascii: "-")
+        let start = negative ? 1 : 0
         var mantissa: Int128 = 0
         var digits = 0
         var scale = 0
         var seenPoint = false
         var integerDigits = 0
-        for byte in utf8 {
+        for index in start..<bytes.count {
+            let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 mantissa = mantissa * 10 + Int128(byte - UInt8(ascii: "0"))
@@ -49,7 +57,7 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, Codable, CustomStri
         }
         guard integerDigits > 0, !seenPoint || scale > 0 else { return nil }
         // A leading zero only as the sole integer digit: "0.5" but not "007".
-        if integerDigits > 1, utf8.first == UInt8(ascii: "0") { return nil }
+        if integerDigits > 1, bytes[start] == UInt8(ascii: "0") { return nil }
         self.init(mantissa: negative ? -mantissa : mantissa, scale: scale)
     }
 

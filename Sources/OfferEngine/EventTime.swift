@@ -15,25 +15,35 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Parses an RFC 3339 date-time such as `2026-11-24T10:00:00Z` or
     /// `2026-11-24T11:00:00.250+01:00`. Digits beyond milliseconds are truncated.
     public init?(rfc3339 text: some StringProtocol) {
-        let bytes = Array(text.utf8)
+        var text = String(text)
+        guard let time = text.withUTF8({ EventTime(rfc3339UTF8: $0) }) else { return nil }
+        self = time
+    }
+
+    /// Parses an RFC 3339 date-time from its UTF-8 bytes, exactly as ``init(rfc3339:)``;
+    /// for decoders that read the wire bytes without making a `String` first.
+    public init?(rfc3339UTF8 bytes: UnsafeBufferPointer<UInt8>) {
         var index = 0
         func number(_ width: Int) -> Int? {
             guard index + width <= bytes.count else { return nil }
             var value = 0
-            for byte in bytes[index..<index + width] {
+            for offset in index..<index + width {
+                let byte = bytes[offset]
                 guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
                 value = value * 10 + Int(byte - UInt8(ascii: "0"))
             }
             index += width
             return value
         }
-        func expect(_ characters: String) -> Bool {
-            guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
+        func expect(_ character: UInt8, or other: UInt8? = nil, or third: UInt8? = nil) -> Bool {
+            guard index < bytes.count, bytes[index] == character || bytes[index] == other || bytes[index] == third else { return false }
             index += 1
             return true
         }
-        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2)
+        let dash = UInt8(ascii: "-"), colon = UInt8(ascii: ":")
+        guard let year = number(4), expect(dash), let month = number(2), expect(dash), let day = number(2),
+              expect(UInt8(ascii: "T"), or: UInt8(ascii: "t"), or: UInt8(ascii: " ")), let hour = number(2), expect(colon),
+              let minute = number(2), expect(colon), let second = number(2)
         else { return nil }
         var milliseconds = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
@@ -48,12 +58,12 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
             for _ in digits..<max(digits, 3) { milliseconds *= 10 }
         }
         var offsetSeconds = 0
-        if expect("Zz") {
+        if expect(UInt8(ascii: "Z"), or: UInt8(ascii: "z")) {
             offsetSeconds = 0
         } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
             let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
             index += 1
-            guard let hours = number(2), expect(":"), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
+            guard let hours = number(2), expect(colon), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
             offsetSeconds = sign * (hours * 3600 + minutes * 60)
         } else {
             return nil

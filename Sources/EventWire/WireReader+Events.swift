@@ -1,0 +1,198 @@
+import OfferEngine
+
+/// The input events, field by field as their synthesized `Decodable` conformances read
+/// them: required fields with `decode`, optional ones with `decodeIfPresent` (absent or
+/// null is nil), failures reported in declaration order.
+extension WireReader {
+    /// Reads a whole document holding one value read by `read`: after a failure that is not
+    /// a syntax error, the rest of the document is still scanned, since a syntax error
+    /// anywhere is what Foundation would report.
+    static func document<Value>(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ read: (inout WireReader) throws(WireFailure) -> Value?
+    ) -> Result<Value, WireFailure> {
+        guard !bytes.isEmpty else { return .failure(.syntax) }
+        var reader = WireReader(bytes)
+        do throws(WireFailure) {
+            let value = try read(&reader)
+            if let failure = reader.failure {
+                reader.index = 0
+                reader.depth = 0
+                try reader.skipValue()
+                try reader.expectEnd()
+                return .failure(failure)
+            }
+            try reader.expectEnd()
+            return .success(value!)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static let cartUpdatedFields: [StaticString] = [
+        "eventId", "cartId", "version", "occurredAt", "currency", "customer", "lines", "subtotal", "attributes", "schemaVersion",
+    ]
+
+    mutating func readCartUpdated() throws(WireFailure) -> CartUpdated? {
+        guard try expectObject() else { return nil }
+        var eventId: String?, cartId: String?, version: Int64?, occurredAt: EventTime?, currency: String?
+        var customer: Customer?, lines: [CartLine]?, subtotal: DecimalAmount?, attributes: [String: String]?
+        var schemaVersion: Int?
+        var failures = FieldFailures()
+        var seen: UInt32 = 0
+        if try enterObject() {
+            repeat {
+                let key = try readKey()
+                guard let order = fieldOrder(of: key, in: Self.cartUpdatedFields, &failures), seen & 1 << order == 0 else {
+                    try skipValue()
+                    continue
+                }
+                seen |= 1 << order
+                switch order {
+                case 0: eventId = try field(0, "eventId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 1: cartId = try field(1, "cartId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 2: version = try field(2, "version", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readInteger() }
+                case 3: occurredAt = try field(3, "occurredAt", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readTime() }
+                case 4: currency = try field(4, "currency", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 5:
+                    customer = try field(5, "customer", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalCustomer() }
+                case 6:
+                    lines = try field(6, "lines", &failures) { (r: inout WireReader) throws(WireFailure) in
+                        try r.readArray { (r: inout WireReader) throws(WireFailure) in try r.readCartLine() }
+                    }
+                case 7:
+                    subtotal = try field(7, "subtotal", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalAmount() }
+                case 8:
+                    attributes = try field(8, "attributes", &failures) { (r: inout WireReader) throws(WireFailure) in
+                        try r.readOptionalStringDictionary()
+                    }
+                default:
+                    schemaVersion = try field(9, "schemaVersion", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalInt() }
+                }
+            } while try nextMember()
+        }
+        if eventId == nil { failures.noteMissing(0, "eventId") }
+        if cartId == nil { failures.noteMissing(1, "cartId") }
+        if version == nil { failures.noteMissing(2, "version") }
+        if occurredAt == nil { failures.noteMissing(3, "occurredAt") }
+        if currency == nil { failures.noteMissing(4, "currency") }
+        if lines == nil { failures.noteMissing(6, "lines") }
+        if failed(failures) { return nil }
+        return CartUpdated(
+            eventId: eventId!, cartId: cartId!, version: version!, occurredAt: occurredAt!, currency: currency!,
+            customer: customer, lines: lines!, subtotal: subtotal, attributes: attributes, schemaVersion: schemaVersion)
+    }
+
+    static let cartLineFields: [StaticString] = [
+        "lineId", "productId", "variantId", "quantity", "unitPrice", "collectionIds", "tags", "productType", "vendor",
+    ]
+
+    mutating func readCartLine() throws(WireFailure) -> CartLine? {
+        guard try expectObject() else { return nil }
+        var lineId: String?, productId: String?, variantId: String?, quantity: Int?, unitPrice: DecimalAmount?
+        var collectionIds: [String]?, tags: [String]?, productType: String?, vendor: String?
+        var failures = FieldFailures()
+        var seen: UInt32 = 0
+        if try enterObject() {
+            repeat {
+                let key = try readKey()
+                guard let order = fieldOrder(of: key, in: Self.cartLineFields, &failures), seen & 1 << order == 0 else {
+                    try skipValue()
+                    continue
+                }
+                seen |= 1 << order
+                switch order {
+                case 0: lineId = try field(0, "lineId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 1: productId = try field(1, "productId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 2: variantId = try field(2, "variantId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 3: quantity = try field(3, "quantity", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readInt() }
+                case 4: unitPrice = try field(4, "unitPrice", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readAmount() }
+                case 5:
+                    collectionIds = try field(5, "collectionIds", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalStrings() }
+                case 6: tags = try field(6, "tags", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalStrings() }
+                case 7:
+                    productType = try field(7, "productType", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalString() }
+                default: vendor = try field(8, "vendor", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalString() }
+                }
+            } while try nextMember()
+        }
+        if lineId == nil { failures.noteMissing(0, "lineId") }
+        if productId == nil { failures.noteMissing(1, "productId") }
+        if variantId == nil { failures.noteMissing(2, "variantId") }
+        if quantity == nil { failures.noteMissing(3, "quantity") }
+        if unitPrice == nil { failures.noteMissing(4, "unitPrice") }
+        if failed(failures) { return nil }
+        return CartLine(
+            lineId: lineId!, productId: productId!, variantId: variantId!, quantity: quantity!, unitPrice: unitPrice!,
+            collectionIds: collectionIds, tags: tags, productType: productType, vendor: vendor)
+    }
+
+    static let customerFields: [StaticString] = ["id", "tags", "country", "ordersCount"]
+
+    /// `customer`: absent or null is nil; anything but an object fails.
+    mutating func readOptionalCustomer() throws(WireFailure) -> Customer? {
+        if try skipWhitespace() == .n {
+            try expectLiteral("null")
+            return nil
+        }
+        guard try expectObject() else { return nil }
+        var id: String?, tags: [String]?, country: String?, ordersCount: Int?
+        var failures = FieldFailures()
+        var seen: UInt32 = 0
+        if try enterObject() {
+            repeat {
+                let key = try readKey()
+                guard let order = fieldOrder(of: key, in: Self.customerFields, &failures), seen & 1 << order == 0 else {
+                    try skipValue()
+                    continue
+                }
+                seen |= 1 << order
+                switch order {
+                case 0: id = try field(0, "id", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalString() }
+                case 1: tags = try field(1, "tags", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalStrings() }
+                case 2: country = try field(2, "country", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalString() }
+                default:
+                    ordersCount = try field(3, "ordersCount", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalInt() }
+                }
+            } while try nextMember()
+        }
+        if failed(failures) { return nil }
+        return Customer(id: id, tags: tags, country: country, ordersCount: ordersCount)
+    }
+
+    static let responseFields: [StaticString] = ["eventId", "cartId", "presentationId", "occurredAt", "schemaVersion"]
+
+    /// The fields of `offer.accepted` and `offer.declined`, which are the same.
+    mutating func readResponse() throws(WireFailure) -> (
+        eventId: String, cartId: String, presentationId: String, occurredAt: EventTime, schemaVersion: Int?
+    )? {
+        guard try expectObject() else { return nil }
+        var eventId: String?, cartId: String?, presentationId: String?, occurredAt: EventTime?, schemaVersion: Int?
+        var failures = FieldFailures()
+        var seen: UInt32 = 0
+        if try enterObject() {
+            repeat {
+                let key = try readKey()
+                guard let order = fieldOrder(of: key, in: Self.responseFields, &failures), seen & 1 << order == 0 else {
+                    try skipValue()
+                    continue
+                }
+                seen |= 1 << order
+                switch order {
+                case 0: eventId = try field(0, "eventId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 1: cartId = try field(1, "cartId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 2:
+                    presentationId = try field(2, "presentationId", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
+                case 3: occurredAt = try field(3, "occurredAt", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readTime() }
+                default:
+                    schemaVersion = try field(4, "schemaVersion", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalInt() }
+                }
+            } while try nextMember()
+        }
+        if eventId == nil { failures.noteMissing(0, "eventId") }
+        if cartId == nil { failures.noteMissing(1, "cartId") }
+        if presentationId == nil { failures.noteMissing(2, "presentationId") }
+        if occurredAt == nil { failures.noteMissing(3, "occurredAt") }
+        if failed(failures) { return nil }
+        return (eventId!, cartId!, presentationId!, occurredAt!, schemaVersion)
+    }
+}
