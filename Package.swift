@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "OfferEngine",
+                "EventWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

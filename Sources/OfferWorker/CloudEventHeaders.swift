@@ -1,3 +1,4 @@
+import EventWire
 import Kafka
 import OfferEngine
 
@@ -7,6 +8,8 @@ protocol OutputEvent: Encodable {
     static var eventType: String { get }
     /// `ce_type` as a header, made once per type (outputs are made per event).
     static var typeHeader: KafkaHeader { get }
+    /// Appends the event's JSON (EventWire, byte for byte `EventCodec`).
+    func encode(with wire: WireCodec, into buffer: inout [UInt8])
     var eventId: String { get }
     var cartId: String { get }
     var occurredAt: EventTime { get }
@@ -15,16 +18,19 @@ protocol OutputEvent: Encodable {
 extension OfferPresented: OutputEvent {
     static let eventType = "dev.offerworker.offer.presented"
     static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
+    func encode(with wire: WireCodec, into buffer: inout [UInt8]) { wire.encode(self, into: &buffer) }
 }
 
 extension CartMutation: OutputEvent {
     static let eventType = "dev.offerworker.cart.mutation"
     static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
+    func encode(with wire: WireCodec, into buffer: inout [UInt8]) { wire.encode(self, into: &buffer) }
 }
 
 extension OfferRejected: OutputEvent {
     static let eventType = "dev.offerworker.offer.rejected"
     static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
+    func encode(with wire: WireCodec, into buffer: inout [UInt8]) { wire.encode(self, into: &buffer) }
 }
 
 private let specVersionHeader = KafkaHeader(name: "ce_specversion", string: "1.0")
@@ -33,11 +39,14 @@ private let contentTypeHeader = KafkaHeader(name: "content-type", string: "appli
 extension ProducerRecord {
     /// An output record in CloudEvents 1.0 Kafka binary mode: keyed by cartId, stamped with
     /// the event's time (never the wall clock), so replays give identical records.
-    init<Event: OutputEvent>(_ event: Event, topic: String, source: String, codec: EventCodec) {
+    init<Event: OutputEvent>(_ event: Event, topic: String, source: String, wire: WireCodec) {
+        var value: [UInt8] = []
+        value.reserveCapacity(512)
+        event.encode(with: wire, into: &value)
         self.init(
             topic: topic,
             key: Array(event.cartId.utf8),
-            value: codec.encode(event),
+            value: value,
             headers: [
                 specVersionHeader,
                 KafkaHeader(name: "ce_id", string: event.eventId),

@@ -1,4 +1,5 @@
 import Kafka
+import EventWire
 import OfferEngine
 
 /// Turns one input record into the output records it causes, updating cart state.
@@ -11,6 +12,9 @@ struct EventProcessor: Sendable {
     let eventSource: String
     let metrics: WorkerMetrics
     let codec: EventCodec
+    /// The hot path's codec: accepts, refuses and writes exactly what `codec` does, without
+    /// Foundation (see EventWire).
+    var wire: WireCodec { WireCodec(limits: codec.limits) }
     /// How far an event's `occurredAt` may be from its record's timestamp, in seconds,
     /// ahead and behind; `nil` skips that side. A far-future time would otherwise move the
     /// partition's stream time and expire or evict every other cart.
@@ -51,7 +55,7 @@ struct EventProcessor: Sendable {
     }
 
     private func cartUpdated(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
-        let cart = try codec.decodeValidated(CartUpdated.self, from: try value(of: record))
+        let cart = try wire.decodeCartUpdated(try value(of: record))
         guard record.keyString == cart.cartId else {
             // State is partitioned by key: a cart under the wrong key would split its state.
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
@@ -67,11 +71,11 @@ struct EventProcessor: Sendable {
             store.observe(cart.occurredAt, partition: record.partition)
         }
         metrics.presented.increment(by: presented.count)
-        return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, codec: codec) }
+        return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, wire: wire) }
     }
 
     private func offerAccepted(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
-        let acceptance = try codec.decodeValidated(OfferAccepted.self, from: try value(of: record))
+        let acceptance = try wire.decodeOfferAccepted(try value(of: record))
         try checkEventTime(acceptance.occurredAt, of: record)
         let outcome = try updateKnownCart(acceptance.cartId, partition: record.partition, at: acceptance.occurredAt, store: &store) {
             engine.offerAccepted(acceptance, key: record.keyString, session: &$0)
@@ -79,10 +83,10 @@ struct EventProcessor: Sendable {
         switch outcome {
         case .mutation(let mutation):
             metrics.mutations.increment()
-            return [ProducerRecord(mutation, topic: topics.cartMutation, source: eventSource, codec: codec)]
+            return [ProducerRecord(mutation, topic: topics.cartMutation, source: eventSource, wire: wire)]
         case .rejected(let rejection):
             metrics.rejections.increment()
-            return [ProducerRecord(rejection, topic: topics.offerRejected, source: eventSource, codec: codec)]
+            return [ProducerRecord(rejection, topic: topics.offerRejected, source: eventSource, wire: wire)]
         case .alreadyAccepted:
             metrics.duplicateAcceptances.increment()
             return []
@@ -91,7 +95,7 @@ struct EventProcessor: Sendable {
 
     /// A decline changes what the cart is shown later; it causes no output of its own.
     private func offerDeclined(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
-        let decline = try codec.decodeValidated(OfferDeclined.self, from: try value(of: record))
+        let decline = try wire.decodeOfferDeclined(try value(of: record))
         try checkEventTime(decline.occurredAt, of: record)
         let outcome = try updateKnownCart(decline.cartId, partition: record.partition, at: decline.occurredAt, store: &store) {
             engine.offerDeclined(decline, key: record.keyString, session: &$0)
