@@ -16,8 +16,9 @@ import OfferEngine
 /// decodes today is refused: a UTF-8 byte order mark, trailing commas, unknown fields
 /// (scanned, not read), the first of repeated keys, integers written `1.0` or `1e2`.
 ///
-/// Nothing is allocated beyond the decoded event itself (strings longer than 15 bytes, the
-/// arrays) on the happy path, and nothing at all when encoding into a buffer with room.
+/// On the happy path nothing is allocated beyond the decoded event itself (its arrays,
+/// dictionary and strings longer than 15 bytes); encoding into a buffer with room
+/// allocates nothing, except an array of sorted keys for `attributes` and `prices`.
 public struct WireCodec: Sendable {
     public var limits: EventLimits
 
