@@ -28,9 +28,9 @@ extension WireReader {
         }
     }
 
-    static let cartUpdatedFields: [StaticString] = [
+    static let cartUpdatedFields = FieldNames([
         "eventId", "cartId", "version", "occurredAt", "currency", "customer", "lines", "subtotal", "attributes", "schemaVersion",
-    ]
+    ])
 
     mutating func readCartUpdated() throws(WireFailure) -> CartUpdated? {
         guard try expectObject() else { return nil }
@@ -82,9 +82,9 @@ extension WireReader {
             customer: customer, lines: lines!, subtotal: subtotal, attributes: attributes, schemaVersion: schemaVersion)
     }
 
-    static let cartLineFields: [StaticString] = [
+    static let cartLineFields = FieldNames([
         "lineId", "productId", "variantId", "quantity", "unitPrice", "collectionIds", "tags", "productType", "vendor",
-    ]
+    ])
 
     mutating func readCartLine() throws(WireFailure) -> CartLine? {
         guard try expectObject() else { return nil }
@@ -126,7 +126,7 @@ extension WireReader {
             collectionIds: collectionIds, tags: tags, productType: productType, vendor: vendor)
     }
 
-    static let customerFields: [StaticString] = ["id", "tags", "country", "ordersCount"]
+    static let customerFields = FieldNames(["id", "tags", "country", "ordersCount"])
 
     /// `customer`: absent or null is nil; anything but an object fails.
     mutating func readOptionalCustomer() throws(WireFailure) -> Customer? {
@@ -159,7 +159,7 @@ extension WireReader {
         return Customer(id: id, tags: tags, country: country, ordersCount: ordersCount)
     }
 
-    static let responseFields: [StaticString] = ["eventId", "cartId", "presentationId", "occurredAt", "schemaVersion"]
+    static let responseFields = FieldNames(["eventId", "cartId", "presentationId", "occurredAt", "schemaVersion"])
 
     /// The fields of `offer.accepted` and `offer.declined`, which are the same.
     mutating func readResponse() throws(WireFailure) -> (

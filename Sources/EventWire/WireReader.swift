@@ -114,13 +114,18 @@ struct WireReader {
         while true {
             // Eight bytes at a time while none is a quote, a backslash or a control character.
             while count - index >= 8 {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
                 let quotes = word ^ 0x2222_2222_2222_2222
                 let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
-                let special = (quotes &- 0x0101_0101_0101_0101) & ~quotes
+                let special = ((quotes &- 0x0101_0101_0101_0101) & ~quotes
                     | (backslashes &- 0x0101_0101_0101_0101) & ~backslashes
-                    | (word &- 0x2020_2020_2020_2020) & ~word
-                guard special & 0x8080_8080_8080_8080 == 0 else { break }
+                    | (word &- 0x2020_2020_2020_2020) & ~word) & 0x8080_8080_8080_8080
+                guard special == 0 else {
+                    // The lowest flagged byte is the first special one (a borrow only
+                    // flags bytes above a real match).
+                    index += special.trailingZeroBitCount >> 3
+                    break
+                }
                 index += 8
             }
             guard index < count else { throw .syntax }
@@ -452,6 +457,7 @@ struct WireReader {
         }
         var elements: [Element] = []
         guard try enterArray() else { return elements }
+        elements.reserveCapacity(4)
         repeat {
             let value = try element(&self)
             if let failure {
@@ -547,30 +553,15 @@ struct WireReader {
 
     /// At a member's key: the declaration order of the field it names among `names`, or
     /// `nil` for an unknown key. A key Foundation cannot read marks the object as failed.
-    func fieldOrder(of key: StringSpan, in names: [StaticString], _ failures: inout FieldFailures) -> Int? {
+    func fieldOrder(of key: StringSpan, in names: FieldNames, _ failures: inout FieldFailures) -> Int? {
         if key.isSimple {
-            return Self.order(of: bytes(key), in: names)
+            return names.order(of: bytes(key))
         }
         guard let unescaped = Self.unescape(bytes(key)) else {
             failures.keyFailed = true
             return nil
         }
-        return unescaped.withUnsafeBufferPointer { Self.order(of: $0, in: names) }
-    }
-
-    // Field names are ASCII without K, ; or `, the only ASCII characters with a canonically
-    // equivalent other spelling, so comparing bytes is comparing Swift strings.
-    private static func order(of key: UnsafeBufferPointer<UInt8>, in names: [StaticString]) -> Int? {
-        for (order, name) in names.enumerated() where name.utf8CodeUnitCount == key.count {
-            let start = name.utf8Start
-            var equal = true
-            for offset in 0..<key.count where key[offset] != start[offset] {
-                equal = false
-                break
-            }
-            if equal { return order }
-        }
-        return nil
+        return unescaped.withUnsafeBufferPointer { names.order(of: $0) }
     }
 
     /// Whether the value at the reader is an object; if not, fails as Foundation's keyed

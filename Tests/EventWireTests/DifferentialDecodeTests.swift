@@ -21,18 +21,20 @@ struct DifferentialDecodeTests {
         var tally = Tally()
         var cases = 0
         var round = 0
+        var bytes = 0
         while cases < Self.casesPerChunk {
             // Each generated document is tried as written and in four broken variants.
             let kind = round % 4 < 2 ? 0 : round % 4 - 1  // carts, carts, acceptances, declines
             round += 1
             let document = Self.document(kind: kind, &generator)
             for variant in 0..<5 where cases < Self.casesPerChunk {
-                cases += 1
                 let input = variant == 0 ? document : Self.variant(of: document, &generator)
                 if Self.crashesFoundation(input) {
                     tally.skipped += 1
                     continue
                 }
+                cases += 1
+                bytes += input.count
                 switch kind {
                 case 0:
                     tally.compare(input, reference: { () throws(EventDecodingError) in try reference.decodeValidated(CartUpdated.self, from: input) },
@@ -46,13 +48,14 @@ struct DifferentialDecodeTests {
                 }
             }
         }
-        print("chunk \(chunk): \(cases) cases, \(tally.decoded) decoded alike, \(tally.refused) refused alike, \(tally.skipped) skipped, \(tally.mismatchCount) differ")
+        print("chunk \(chunk): \(cases) cases compared, \(tally.decoded) decoded alike, \(tally.refused) refused alike, \(tally.skipped) skipped, \(tally.mismatchCount) differ, \(bytes / cases) bytes on average")
         for mismatch in tally.mismatches.prefix(10) { Issue.record(Comment(rawValue: mismatch)) }
         #expect(tally.mismatchCount == 0, "\(tally.mismatchCount) of \(Self.casesPerChunk) differ")
         // The cases must exercise both verdicts and many kinds of refusal.
         #expect(tally.decoded > Self.casesPerChunk / 15, "only \(tally.decoded) decoded")
         #expect(tally.refused > Self.casesPerChunk / 3, "only \(tally.refused) refused")
         #expect(tally.reasonKinds.count > 40, "only \(tally.reasonKinds.count) kinds of reason: \(tally.reasonKinds.sorted())")
+        #expect(tally.decoded + tally.refused + tally.mismatchCount == Self.casesPerChunk)
         #expect(tally.skipped < Self.casesPerChunk / 1000)
     }
 
