@@ -84,13 +84,25 @@ struct TopicOptions: ParsableArguments {
 struct LoggingOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
+    @Option(help: "Log format: text, or json (one JSON object per line, for log pipelines).")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument { case text, json }
 
     func bootstrap(label: String) -> Logger {
         let level = logLevel
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return Logger(label: label)
     }
