@@ -93,11 +93,18 @@ let package = Package(
         // Carts evaluated per second against catalogs of 10 to 10,000 offers:
         // `swift run -c release OfferEngineBenchmark`.
         .executableTarget(name: "OfferEngineBenchmark", dependencies: ["OfferEngine"]),
-        // Worker throughput against the plain Kafka round trip, on the embedded broker.
+        // The benchmark's ceiling: a plain librdkafka consume → produce loop in C.
+        .target(
+            name: "CKafkaCeiling",
+            linkerSettings: [.linkedLibrary("rdkafka")]
+        ),
+        // The worker against the C ceiling and the Swift wrapper's own passthrough, on the
+        // embedded broker, plus the decode → evaluate → encode path alone:
+        // `swift build -c release --product OfferWorkerBenchmark && .build/release/OfferWorkerBenchmark`.
         .executableTarget(
             name: "OfferWorkerBenchmark",
             dependencies: [
-                "OfferWorker", "Kafka", "OfferEngine",
+                "OfferWorker", "Kafka", "OfferEngine", "CKafkaCeiling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -69,17 +69,10 @@ public struct OfferWorker: Service, CustomStringConvertible {
         try consumer.subscribe(to: topology.inputs)
         logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
 
-        let settings = OfferEngineSettings(
-            maxOffersPerCart: configuration.maxOffersPerCart,
-            presentationRetentionSeconds: configuration.presentationRetentionSeconds)
+        let settings = configuration.engineSettings
         let pipeline = ProcessingPipeline(
             consumer: consumer, producer: producer, restorer: restorer, live: live,
-            processor: EventProcessor(
-                engine: OfferEngine(catalog: live.current.catalog, settings: settings),
-                topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
-                codec: EventCodec(limits: configuration.limits),
-                maxEventTimeAhead: configuration.maxEventTimeAhead, maxEventTimeBehind: configuration.maxEventTimeBehind,
-                maxStateBytes: configuration.maxStateBytes, maxDeadLetterBytes: configuration.maxDeadLetterBytes),
+            processor: EventProcessor(catalog: live.current.catalog, configuration: configuration),
             settings: ProcessingPipeline.Settings(
                 topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: settings,
                 exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),

@@ -1,0 +1,391 @@
+import Foundation
+import Kafka
+import Logging
+import OfferEngine
+import OfferWorker
+import Synchronization
+
+/// The whole benchmark, in one run on one embedded broker (which stays in this process;
+/// each run under test is a child process, so its CPU and memory are its own):
+///
+/// 1. the C ceiling and 2. the Swift wrapper's passthrough, both pipelined, over the cart
+///    events;
+/// 3. the worker on the workload, with a 100- and a 1,000-offer catalog;
+/// 4. decode → evaluate → encode alone, one thread, no Kafka;
+/// 5. the worker's latency at half its measured rate, its memory with 100,000 live carts, and
+///    its changelog's size.
+final class Benchmark {
+    static let partitions = 32
+    static let carts = 30_000
+    static let versions = 4
+    static let latencyCarts = 100_000
+    static let warmupCarts = 320
+    /// Seconds of paced production in the latency run (the rest of the 100,000 carts follow
+    /// unpaced, untimed).
+    static let pacedSeconds = 8.0
+    static let cartTopic = "cart.updated"
+    /// The latency run's worker and probe set `fetch.wait.max.ms` to this: librdkafka
+    /// 2.0.2's mock broker answers a fetch that finds no data only after the fetch's full
+    /// wait (500 ms by default), even when data arrives meanwhile, where a real broker answers
+    /// at once; with the default the latency would be the mock's.
+    static let fetchWaitMilliseconds = 5
+
+    private let logger: Logger
+    private var children: [ChildProcess] = []
+    private var report = Report()
+    private var details: [String] = []
+
+    init() {
+        var logger = Logger(label: "benchmark")
+        logger.logLevel = .error
+        self.logger = logger
+    }
+
+    /// Runs everything and prints the tables; throws on errors (not on missed targets).
+    func run() async throws {
+        do {
+            try await measure()
+        } catch {
+            for child in children { child.kill() }
+            throw error
+        }
+    }
+
+    private func measure() async throws {
+        progress("generating the workload")
+        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
+        let values = Self.parallelMap(events) { HotCodec.encode($0) }
+        let meanBytes = Double(values.reduce(0) { $0 + $1.count }) / Double(values.count)
+        let catalogs = [100: try Workload.catalog(offers: 100), 1_000: try Workload.catalog(offers: 1_000)]
+        let planned = Self.parallelMap([100, 1_000]) { AcceptancePlan(events: events, engine: OfferEngine(catalog: catalogs[$0]!)) }
+        let plans = [100: planned[0], 1_000: planned[1]]
+        print(String(
+            format: "workload: %d cart.updated (%d carts × %d versions, 4–8 lines, mean %.0f bytes) + %d offer.accepted; %d partitions; %d CPUs",
+            events.count, Self.carts, Self.versions, meanBytes, plans[100]!.acceptances.count, Self.partitions,
+            ProcessInfo.processInfo.activeProcessorCount))
+
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        let bootstrap = cluster.bootstrapServers
+        let kafka = KafkaConfiguration(["bootstrap.servers": bootstrap])
+        for topic in [Self.cartTopic, "ceiling.out", "passthrough.out"] { try cluster.createTopic(topic, partitions: Self.partitions) }
+
+        progress("producing the cart events")
+        let placed = try produce(events.enumerated().map { index, event in
+            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
+        }, kafka: kafka)
+
+        // 4. decode → evaluate → encode alone (first, on a quiet machine).
+        var standalone: [Int: StandalonePath.Figures] = [:]
+        for offers in [100, 1_000] {
+            progress("decode → evaluate → encode, \(offers) offers, one thread")
+            let records = standaloneRecords(events: events, values: values, placed: placed, plan: plans[offers]!)
+            standalone[offers] = StandalonePath.measure(records: records, engine: OfferEngine(catalog: catalogs[offers]!), topics: TopicNames())
+        }
+
+        // 1. and 2.: the loops without offer logic.
+        let cartPartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) }
+        let total = Int64(events.count)
+        progress("C ceiling")
+        let ceiling = try await runLoop("ceiling", output: "ceiling.out", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions, total: total)
+        progress("Swift passthrough")
+        let passthrough = try await runLoop("passthrough", output: "passthrough.out", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions, total: total)
+
+        // 3. the worker.
+        var workers: [Int: WorkerRun] = [:]
+        for offers in [100, 1_000] {
+            progress("worker, \(offers) offers")
+            workers[offers] = try await runWorker(
+                offers: offers, plan: plans[offers]!, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions, carts: total)
+        }
+
+        // 5. latency at half the measured rate, and memory with 100,000 live carts.
+        let halfRate = workers[100]!.figures.rate / 2
+        progress(String(format: "worker latency at %.0f events/s, and memory with %d carts", halfRate, Self.latencyCarts))
+        let latency = try await runLatency(rate: halfRate, events: events, values: values, cluster: cluster, kafka: kafka)
+
+        // The tables.
+        let c = ceiling.steady.rate
+        report.rate("C ceiling (librdkafka loop)", eventsPerSecond: c, ceiling: c, cpuMicros: ceiling.steady.cpuMicros, target: nil)
+        report.rate("Swift passthrough (Kafka module)", eventsPerSecond: passthrough.steady.rate, ceiling: c,
+                    cpuMicros: passthrough.steady.cpuMicros, target: .ratio(0.7))
+        for offers in [100, 1_000] {
+            let run = workers[offers]!
+            report.rate("worker, \(Report.grouped(Double(offers))) offers", eventsPerSecond: run.figures.rate, ceiling: c,
+                        cpuMicros: run.figures.cpuMicrosPerEvent, target: .ratio(0.25))
+        }
+        for offers in [100, 1_000] {
+            let figures = standalone[offers]!
+            report.rate("decode→evaluate→encode, \(Report.grouped(Double(offers))) offers", eventsPerSecond: figures.rate, ceiling: nil,
+                        cpuMicros: figures.cpuMicrosPerRecord, target: offers == 100 ? .rate(150_000) : nil)
+        }
+        let state = standalone[100]!
+        let sorted = latency.latencies.sorted()
+        func percentile(_ p: Double) -> Double {
+            sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
+        }
+        report.figure(
+            "latency p50 / p99 / p99.9 at half rate",
+            String(format: "%.1f / %.1f / %.1f ms", percentile(0.5), percentile(0.99), percentile(0.999)),
+            value: sorted.isEmpty ? .infinity : percentile(0.99), atMost: 10, "p99 < 10 ms")
+        report.figure(
+            "peak RSS, \(Report.grouped(Double(Self.latencyCarts))) live carts", String(format: "%.0f MB", Double(latency.peakRSS) / 1e6),
+            value: Double(latency.peakRSS) / 1e6, atMost: 200, "< 200 MB")
+        let perCart = Double(latency.rssGrowth) / Double(Self.latencyCarts)
+        report.figure("RSS growth per live cart", String(format: "%.0f bytes", perCart), value: perCart, atMost: 2_048, "≤ 2 KB")
+        let statePerCart = Double(state.stateBytes) / Double(state.carts)
+        report.figure(
+            "state heap per cart (no Kafka, \(Report.grouped(Double(state.carts))) carts)", String(format: "%.0f bytes", statePerCart),
+            value: statePerCart, atMost: 2_048, "≤ 2 KB")
+        let changelog = workers[100]!.changelog
+        report.figure(
+            "changelog value, mean (100 offers)", String(format: "%.0f bytes", changelog.meanValue), value: changelog.meanValue,
+            atMost: 600, "≤ 600 bytes")
+        report.figure(
+            "changelog bytes per input event", String(format: "%.0f bytes", Double(changelog.estimatedBytes) / Double(workers[100]!.inputs)),
+            value: 0, atMost: nil, "—")
+
+        print("")
+        print(report.render())
+        for (name, run) in [("C ceiling", ceiling), ("Swift passthrough", passthrough)] {
+            details.append(String(
+                format: "%@: from first record to last acknowledgement %.0f events/s, %.1f µs CPU/event; by its commits (10–90 %%) %.0f events/s",
+                name, run.whole.rate, run.whole.cpuMicros, run.commits.rate))
+        }
+        for offers in [100, 1_000] {
+            let run = workers[offers]!
+            details.append(String(
+                format: "worker, %d offers: %d inputs in %.2f s from first to last commit; peak RSS %.0f MB with %d carts; offer.presented %d (engine predicts %d), cart.mutation %d, offer.rejected %d; changelog %d records, mean value %.0f bytes",
+                offers, run.inputs, run.figures.wholeSeconds, Double(run.peakRSS) / 1e6, Self.carts, run.presented, plans[offers]!.presentations,
+                run.mutations, run.rejections, run.changelog.records, run.changelog.meanValue))
+            let figures = standalone[offers]!
+            details.append(String(
+                format: "decode→evaluate→encode, %d offers: the first %d records (%d outputs, %d dead letters) in %.2f s wall, %.2f s CPU; %d carts, state values mean %.0f bytes",
+                offers, figures.records, figures.outputs, figures.deadLetters, figures.seconds, figures.cpuSeconds, figures.carts,
+                figures.meanChangelogValue))
+        }
+        details.append(String(
+            format: "latency: the first %d cart events paced at %.0f/s, %d of them presented (timed); then new carts unpaced up to %d; worker RSS %.0f MB after warm-up, %.0f MB at the end",
+            latency.paced, halfRate, latency.latencies.count, Self.latencyCarts, Double(latency.baselineRSS) / 1e6,
+            Double(latency.finalRSS) / 1e6))
+        details.append(String(
+            format: "the worker runs with offer-worker's defaults (commit interval 100 ms, batches of 500, producer linger.ms 5, acks=all, idempotent); the latency run adds fetch.wait.max.ms=%d for the mock broker",
+            Self.fetchWaitMilliseconds))
+        details.append(String(
+            format: "rates are steady-state, from 10 %% to 90 %% of the input: the loops time their acknowledgements, the worker is timed by its group's commits, decode→evaluate→encode by its thread's CPU time; total run %.0f s",
+            (ContinuousClock.now - began).seconds))
+        for line in details { print("  " + line) }
+        if report.missed > 0 { print("\(report.missed) target(s) MISSED") }
+    }
+
+    // MARK: Runs
+
+    private struct LoopRun {
+        /// As the loop timed itself: from the first record to the last acknowledgement, and
+        /// from 10 % to 90 % of the outputs acknowledged.
+        var whole: (rate: Double, cpuMicros: Double)
+        var steady: (rate: Double, cpuMicros: Double)
+        /// As the parent saw the group's commits.
+        var commits: CommitWatcher.Figures
+    }
+
+    /// The C or Swift loop in a child, over every cart event.
+    private func runLoop(
+        _ kind: String, output: String, bootstrap: String, kafka: KafkaConfiguration, partitions: [TopicPartition], total: Int64
+    ) async throws -> LoopRun {
+        let group = "bench-\(kind)"
+        let child = try spawn(kind, [kind, bootstrap, group, Self.cartTopic, output, String(total)])
+        let samples = try await CommitWatcher(kafka: kafka, logger: logger).watch(group: group, partitions: partitions, total: total, child: child)
+        let printed = try child.waitForExit()
+        guard let line = printed.split(separator: "\n").first(where: { $0.hasPrefix("RESULT ") }) else {
+            throw BenchmarkError("\(kind) printed no result")
+        }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count == 6, fields[0] > 0, fields[3] > 0 else { throw BenchmarkError("\(kind) printed \(line)") }
+        return LoopRun(
+            whole: (fields[0] / fields[1], fields[2] * 1e6 / fields[0]), steady: (fields[3] / fields[4], fields[5] * 1e6 / fields[3]),
+            commits: CommitWatcher.figures(samples, total: total))
+    }
+
+    private struct WorkerRun {
+        var figures: CommitWatcher.Figures
+        var inputs: Int64
+        var peakRSS: Int
+        var presented: Int64
+        var mutations: Int64
+        var rejections: Int64
+        var changelog: TopicStatistics
+    }
+
+    /// The worker in a child over the cart events (shared) and its own acceptances, each
+    /// released once its cart's last event is committed.
+    private func runWorker(
+        offers: Int, plan: AcceptancePlan, placed: [(partition: Int32, offset: Int64)], cluster: EmbeddedKafkaCluster,
+        kafka: KafkaConfiguration, cartPartitions: [TopicPartition], carts: Int64
+    ) async throws -> WorkerRun {
+        let prefix = "w\(offers)"
+        let topics = WorkerTopics.names(prefix: prefix, cartUpdated: Self.cartTopic, offerAccepted: "\(prefix).offer.accepted")
+        for topic in [topics.offerAccepted] + WorkerTopics.created(topics) { try cluster.createTopic(topic, partitions: Self.partitions) }
+        // Acceptances by the partition of their cart, in offset order.
+        var pending = [[(offset: Int64, record: ProducerRecord)]](repeating: [], count: Self.partitions)
+        for acceptance in plan.acceptances {
+            let (partition, offset) = placed[acceptance.after]
+            pending[Int(partition)].append((offset, ProducerRecord(
+                topic: topics.offerAccepted, partition: partition, key: Array(acceptance.event.cartId.utf8), value: HotCodec.encode(acceptance.event),
+                timestamp: acceptance.event.occurredAt.millisecondsSinceEpoch)))
+        }
+        for index in pending.indices { pending[index].sort { $0.offset < $1.offset } }
+        var released = [Int](repeating: 0, count: Self.partitions)
+        let producer = try KafkaPipelineProducer(configuration: kafka, logger: logger)
+        var deliveryError: KafkaError?
+
+        let group = "bench-\(prefix)"
+        let child = try spawn("worker (\(offers) offers)", ["worker", kafka["bootstrap.servers"]!, group, prefix, String(offers), Self.cartTopic, topics.offerAccepted])
+        let acceptancePartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: topics.offerAccepted, partition: $0) }
+        let total = carts + Int64(plan.acceptances.count)
+        let samples = try await CommitWatcher(kafka: kafka, logger: logger).watch(
+            group: group, partitions: cartPartitions + acceptancePartitions, total: total, child: child
+        ) { committed in
+            for partition in 0..<Self.partitions {
+                let done = committed[cartPartitions[partition]] ?? 0
+                while released[partition] < pending[partition].count, pending[partition][released[partition]].offset < done {
+                    try producer.produce(pending[partition][released[partition]].record, token: 0)
+                    released[partition] += 1
+                }
+            }
+            producer.pollDeliveries { deliveryError = deliveryError ?? $0.error }
+            if let deliveryError { throw deliveryError }
+        }
+        let peakRSS = child.memory("VmHWM") ?? 0
+        try child.stop()
+        try producer.flush(timeout: .seconds(10)) { deliveryError = deliveryError ?? $0.error }
+        if let deliveryError { throw deliveryError }
+
+        let statistics = TopicStatistics.Reader(kafka: kafka, partitions: Self.partitions, logger: logger)
+        return WorkerRun(
+            figures: CommitWatcher.figures(samples, total: total), inputs: total, peakRSS: peakRSS,
+            presented: try statistics.written(topics.offerPresented), mutations: try statistics.written(topics.cartMutation),
+            rejections: try statistics.written(topics.offerRejected), changelog: try statistics.read(topics.changelog))
+    }
+
+    private struct LatencyFigures {
+        var latencies: [UInt64]
+        var paced: Int
+        var baselineRSS: Int
+        var finalRSS: Int
+        var peakRSS: Int
+        var rssGrowth: Int { finalRSS - baselineRSS }
+    }
+
+    /// A fresh worker (100 offers) on topics of its own: warmed up with a few carts, then fed
+    /// the workload's first cart events at `rate` (timed), then new single-version carts as
+    /// fast as it takes them (not timed) until it holds 100,000 carts.
+    private func runLatency(
+        rate: Double, events: [CartUpdated], values: [[UInt8]], cluster: EmbeddedKafkaCluster, kafka: KafkaConfiguration
+    ) async throws -> LatencyFigures {
+        let topics = WorkerTopics.names(prefix: "lat", cartUpdated: "lat.cart.updated", offerAccepted: "lat.offer.accepted")
+        for topic in [topics.cartUpdated, topics.offerAccepted] + WorkerTopics.created(topics) {
+            try cluster.createTopic(topic, partitions: Self.partitions)
+        }
+        func records(_ events: [CartUpdated]) -> [ProducerRecord] {
+            Self.parallelMap(events) { ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: HotCodec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch) }
+        }
+        let warmup = records(Workload.cartEvents(carts: Self.warmupCarts, versions: 1, prefix: "warm", spacingMilliseconds: 1))
+        let paced = min(events.count, Int(rate * Self.pacedSeconds))
+        let pacedCarts = Set(events.prefix(paced).map(\.cartId)).count
+        let timed = events.prefix(paced).enumerated().map { index, event in
+            ProducerRecord(topic: topics.cartUpdated, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
+        } + records(Workload.cartEvents(carts: Self.latencyCarts - pacedCarts, versions: 1, prefix: "fill", spacingMilliseconds: 10))
+
+        let group = "bench-latency"
+        let child = try spawn("worker (latency)", [
+            "worker", kafka["bootstrap.servers"]!, group, "lat", "100", topics.cartUpdated, topics.offerAccepted,
+            "fetch.wait.max.ms=\(Self.fetchWaitMilliseconds)",
+        ])
+        let partitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: topics.cartUpdated, partition: $0) }
+        let watcher = CommitWatcher(kafka: kafka, logger: logger)
+        _ = try produce(warmup, kafka: kafka)
+        _ = try await watcher.watch(group: group, partitions: partitions, total: Int64(warmup.count), child: child)
+        let baselineRSS = child.memory("VmRSS") ?? 0
+
+        let run = LatencyRun(
+            bootstrap: kafka["bootstrap.servers"]!, records: timed, prefix: "evt",
+            outputTopic: topics.offerPresented,
+            partitions: Self.partitions, rate: rate, paced: paced, logger: logger)
+        try run.start()
+        _ = try await watcher.watch(group: group, partitions: partitions, total: Int64(warmup.count + timed.count), child: child, timeout: .seconds(240))
+        try run.waitForProducer()
+        let latencies = try run.finish()
+        let figures = LatencyFigures(
+            latencies: latencies, paced: paced, baselineRSS: baselineRSS, finalRSS: child.memory("VmRSS") ?? 0,
+            peakRSS: child.memory("VmHWM") ?? 0)
+        try child.stop()
+        return figures
+    }
+
+    // MARK: Helpers
+
+    private func spawn(_ name: String, _ arguments: [String]) throws -> ChildProcess {
+        let child = try ChildProcess(name, arguments: arguments)
+        children.append(child)
+        return child
+    }
+
+    /// Produces `records` (default producer settings) and returns where each was stored.
+    private func produce(_ records: [ProducerRecord], kafka: KafkaConfiguration) throws -> [(partition: Int32, offset: Int64)] {
+        let producer = try KafkaPipelineProducer(configuration: kafka, logger: logger)
+        var placed = [(partition: Int32, offset: Int64)](repeating: (-1, -1), count: records.count)
+        var failure: KafkaError?
+        func take(_ delivery: PipelineDelivery) {
+            if let error = delivery.error { failure = failure ?? error }
+            placed[Int(delivery.token)] = (delivery.partition, delivery.offset)
+        }
+        for (index, record) in records.enumerated() {
+            try producer.produce(record, token: UInt(index))
+            if index % 1_000 == 0 { producer.pollDeliveries(take) }
+        }
+        try producer.flush(timeout: .seconds(60), take)
+        if let failure { throw failure }
+        return placed
+    }
+
+    /// The cart events as the worker reads them, with each acceptance right after its cart's
+    /// last event.
+    private func standaloneRecords(
+        events: [CartUpdated], values: [[UInt8]], placed: [(partition: Int32, offset: Int64)], plan: AcceptancePlan
+    ) -> [ConsumerRecord] {
+        let topics = TopicNames()
+        var acceptances = plan.acceptances[...]
+        var records: [ConsumerRecord] = []
+        records.reserveCapacity(events.count + acceptances.count)
+        for (position, event) in events.enumerated() {
+            let key = Array(event.cartId.utf8)
+            records.append(ConsumerRecord(
+                topic: topics.cartUpdated, partition: placed[position].partition, offset: placed[position].offset, key: key, value: values[position]))
+            while let next = acceptances.first, next.after == position {
+                records.append(ConsumerRecord(
+                    topic: topics.offerAccepted, partition: placed[position].partition, offset: Int64(records.count), key: key,
+                    value: HotCodec.encode(next.event)))
+                acceptances = acceptances.dropFirst()
+            }
+        }
+        return records
+    }
+
+    private let began = ContinuousClock.now
+
+    /// `transform` over `elements` on every core (generating the workload is not measured).
+    static func parallelMap<Element: Sendable, Result: Sendable>(_ elements: [Element], _ transform: @Sendable (Element) -> Result) -> [Result] {
+        let chunks = max(1, min(elements.count, ProcessInfo.processInfo.activeProcessorCount * 4))
+        let results = Mutex<[[Result]]>(Array(repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (elements.count * chunk / chunks)..<(elements.count * (chunk + 1) / chunks)
+            let part = elements[range].map(transform)
+            results.withLock { $0[chunk] = part }
+        }
+        return results.withLock { $0.flatMap { $0 } }
+    }
+
+    private func progress(_ text: String) {
+        FileHandle.standardError.write(Data(String(format: "… %3.0f s  %@\n", (ContinuousClock.now - began).seconds, text).utf8))
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+
+/// Latency from a cart event's produce to its first `offer.presented` seen by a consumer,
+/// with cart events produced at a fixed rate.
+///
+/// A producer thread sends the first `paced` events at `rate` per second (linger 0, the
+/// send time of each recorded just before it is handed to librdkafka), then the rest as fast
+/// as it can (not timed: they only fill the worker's state). A probe thread reads the
+/// worker's `offer.presented` topic and matches each event to its input by the position
+/// encoded in `cartEventId`; the latency includes the probe's own fetch.
+final class LatencyRun: @unchecked Sendable {
+    private let bootstrap: String
+    private let records: [ProducerRecord]
+    private let prefix: String
+    private let outputTopic: String
+    private let partitions: Int32
+    private let rate: Double
+    private let paced: Int
+    private let logger: Logger
+    /// Send time (monotonic ns) of each paced event; 0 when not timed. Written by the
+    /// producer thread before the event is sent, read by the probe after its output came
+    /// back through the broker.
+    private let sentAt: UnsafeMutableBufferPointer<UInt64>
+    private let stopProbe = Atomic<Bool>(false)
+    private let producerDone = DispatchSemaphore(value: 0)
+    private let probeDone = DispatchSemaphore(value: 0)
+    /// Signalled once the probe has read its first record (the warm-up's outputs), so its
+    /// own start is not timed.
+    private let probeReady = DispatchSemaphore(value: 0)
+    private let failure = Mutex<(any Error)?>(nil)
+    private let latencies = Mutex<[UInt64]>([])
+
+    /// `records` must carry event ids made with `prefix` (see ``Workload/position(ofEventId:prefix:)``).
+    init(bootstrap: String, records: [ProducerRecord], prefix: String, outputTopic: String, partitions: Int, rate: Double, paced: Int, logger: Logger) {
+        self.bootstrap = bootstrap
+        self.records = records
+        self.prefix = prefix
+        self.outputTopic = outputTopic
+        self.partitions = Int32(partitions)
+        self.rate = rate
+        self.paced = min(paced, records.count)
+        self.logger = logger
+        sentAt = .allocate(capacity: records.count)
+        sentAt.initialize(repeating: 0)
+    }
+
+    deinit { sentAt.deallocate() }
+
+    /// Starts the probe, waits until it reads, then starts the producer.
+    func start() throws {
+        Thread { [self] in probe() }.start()
+        guard probeReady.wait(timeout: .now() + 30) == .success else { throw BenchmarkError("the latency probe read nothing in 30 s") }
+        if let error = failure.withLock({ $0 }) { throw error }
+        Thread { [self] in produce() }.start()
+    }
+
+    /// Waits for the producer to have sent everything.
+    func waitForProducer() throws {
+        producerDone.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// Stops the probe after `grace` and returns the latencies measured, in nanoseconds.
+    func finish(grace: Duration = .milliseconds(300)) throws -> [UInt64] {
+        Thread.sleep(forTimeInterval: grace.seconds)
+        stopProbe.store(true, ordering: .releasing)
+        probeDone.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+        return latencies.withLock { $0 }
+    }
+
+    private func produce() {
+        defer { producerDone.signal() }
+        do {
+            let producer = try KafkaPipelineProducer(
+                configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "linger.ms": "0"]), logger: logger)
+            var deliveryError: KafkaError?
+            let start = monotonicNanos()
+            var next = 0
+            while next < records.count {
+                let due = next < paced ? min(paced, Int(Double(monotonicNanos() - start) * rate / 1e9) + 1) : records.count
+                while next < due {
+                    if next < paced { sentAt[next] = monotonicNanos() }
+                    try producer.produce(records[next], token: UInt(next))
+                    next += 1
+                }
+                producer.pollDeliveries { deliveryError = deliveryError ?? $0.error }
+                if next < paced { usleep(200) }
+            }
+            try producer.flush(timeout: .seconds(30)) { deliveryError = deliveryError ?? $0.error }
+            if let deliveryError { throw deliveryError }
+        } catch {
+            failure.withLock { $0 = $0 ?? error }
+        }
+    }
+
+    private func probe() {
+        var ready = false
+        defer {
+            if !ready { probeReady.signal() }
+            probeDone.signal()
+        }
+        do {
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "group.id": "latency-probe", "fetch.wait.max.ms": String(Benchmark.fetchWaitMilliseconds)]),
+                logger: logger)
+            try consumer.assign((0..<partitions).map { TopicPartition(topic: outputTopic, partition: $0) })
+            let marker = Array(#""cartEventId":""#.utf8)
+            var seen = [Bool](repeating: false, count: records.count)
+            var measured: [UInt64] = []
+            measured.reserveCapacity(paced)
+            while !stopProbe.load(ordering: .acquiring) {
+                for case .records(let batch) in try consumer.pollBlocking(maxRecords: 2_000, timeout: .milliseconds(10)) {
+                    let now = monotonicNanos()
+                    if !ready {
+                        ready = true
+                        probeReady.signal()
+                    }
+                    for record in batch {
+                        guard let value = record.value, let range = value.firstRange(of: marker),
+                              let position = Workload.position(ofEventId: value[range.upperBound...], prefix: prefix),
+                              position < records.count, !seen[position] else { continue }
+                        seen[position] = true
+                        let sent = sentAt[position]
+                        if sent != 0, now > sent { measured.append(now - sent) }
+                    }
+                }
+            }
+            consumer.closeBlocking()
+            latencies.withLock { $0 = measured }
+        } catch {
+            failure.withLock { $0 = $0 ?? error }
+        }
+    }
+}
