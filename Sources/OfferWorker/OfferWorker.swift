@@ -69,19 +69,11 @@ public struct OfferWorker: Service, CustomStringConvertible {
         try consumer.subscribe(to: topology.inputs)
         logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
 
-        let settings = OfferEngineSettings(
-            maxOffersPerCart: configuration.maxOffersPerCart,
-            presentationRetentionSeconds: configuration.presentationRetentionSeconds)
         let pipeline = ProcessingPipeline(
             consumer: consumer, producer: producer, restorer: restorer, live: live,
-            processor: EventProcessor(
-                engine: OfferEngine(catalog: live.current.catalog, settings: settings),
-                topics: configuration.topics, eventSource: configuration.eventSource, metrics: WorkerMetrics(),
-                codec: EventCodec(limits: configuration.limits),
-                maxEventTimeAhead: configuration.maxEventTimeAhead, maxEventTimeBehind: configuration.maxEventTimeBehind,
-                maxStateBytes: configuration.maxStateBytes, maxDeadLetterBytes: configuration.maxDeadLetterBytes),
+            processor: EventProcessor(configuration: configuration, catalog: live.current.catalog),
             settings: ProcessingPipeline.Settings(
-                topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: settings,
+                topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: configuration.engineSettings,
                 exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),
             readiness: readiness, logger: logger)
         let watcher = configuration.offersFile.map {
