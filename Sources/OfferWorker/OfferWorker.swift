@@ -69,12 +69,11 @@ public struct OfferWorker: Service, CustomStringConvertible {
         try consumer.subscribe(to: topology.inputs)
         logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
 
-        let settings = configuration.engineSettings
         let pipeline = ProcessingPipeline(
             consumer: consumer, producer: producer, restorer: restorer, live: live,
-            processor: EventProcessor(catalog: live.current.catalog, configuration: configuration),
+            processor: EventProcessor(configuration: configuration, catalog: live.current.catalog),
             settings: ProcessingPipeline.Settings(
-                topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: settings,
+                topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: configuration.engineSettings,
                 exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),
             readiness: readiness, logger: logger)
         let watcher = configuration.offersFile.map {

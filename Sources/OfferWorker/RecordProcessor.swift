@@ -15,7 +15,7 @@ public struct RecordProcessor: Sendable {
 
     public init(catalog: OfferCatalog, configuration: WorkerConfiguration) {
         self.configuration = configuration
-        processor = EventProcessor(catalog: catalog, configuration: configuration)
+        processor = EventProcessor(configuration: configuration, catalog: catalog)
     }
 
     /// Appends the records `record` causes to `outputs`; then forgets the carts of its
@@ -33,23 +33,4 @@ public struct RecordProcessor: Sendable {
 
     /// Carts held.
     public var cartCount: Int { store.cartCount }
-}
-
-extension EventProcessor {
-    /// The processor a worker with `configuration` runs.
-    init(catalog: OfferCatalog, configuration: WorkerConfiguration, metrics: WorkerMetrics = WorkerMetrics()) {
-        self.init(
-            engine: OfferEngine(catalog: catalog, settings: configuration.engineSettings),
-            topics: configuration.topics, eventSource: configuration.eventSource, metrics: metrics,
-            codec: EventCodec(limits: configuration.limits),
-            maxEventTimeAhead: configuration.maxEventTimeAhead, maxEventTimeBehind: configuration.maxEventTimeBehind,
-            maxStateBytes: configuration.maxStateBytes, maxDeadLetterBytes: configuration.maxDeadLetterBytes)
-    }
-}
-
-extension WorkerConfiguration {
-    /// The offer engine's settings from this configuration.
-    var engineSettings: OfferEngineSettings {
-        OfferEngineSettings(maxOffersPerCart: maxOffersPerCart, presentationRetentionSeconds: presentationRetentionSeconds)
-    }
 }

@@ -12,7 +12,7 @@ struct OfferWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "offer-worker",
         abstract: "Presents cart upsells and cross-sells from Kafka events and turns accepted offers into cart mutations.",
-        subcommands: [Run.self, Broker.self, Demo.self, Offers.self],
+        subcommands: [Run.self, Broker.self, Demo.self, Offers.self, Record.self, Replay.self],
         defaultSubcommand: Run.self)
 }
 
