@@ -27,7 +27,7 @@ enum Workload {
                 productId: "x\(index)", variantId: "x\(index)-std", quantity: 1,
                 unitPrice: DecimalAmount("\(Int.random(in: 5...60, using: &rng)).99")!)
             offers.append(Offer(
-                offerId: "offer-\(index)", kind: .crossSell, priority: Int.random(in: 0...100, using: &rng),
+                offerId: "offer-\(index)", kind: .crossSell, priority: Int.random(in: 0...100, using: &rng), currency: "EUR",
                 displayCriteria: criteria, items: [item]))
         }
         return try OfferCatalog(offers: offers)
