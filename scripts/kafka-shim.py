@@ -13,11 +13,22 @@ The broker must advertise the shim's address (Tansu: --advertised-listener-url),
 clients come back through the shim after reading metadata.
 
 Usage:
-    kafka-shim.py --upstream 127.0.0.1:9092 [--listen 127.0.0.1:0]
+    kafka-shim.py --upstream HOST:PORT [--listen HOST:PORT] [--exit-on-stdin-eof]
+    kafka-shim.py [--listen HOST:PORT] [--exit-on-stdin-eof] -- BROKER COMMAND...
 
-On start it prints one line, "listening on HOST:PORT", and flushes stdout; it runs until
-SIGTERM/SIGINT or until its stdin closes when started with --exit-on-stdin-eof (so a test
-process that dies cannot leave it behind). Standard library only.
+The second form also runs the broker: in its command, {upstream_port} becomes a free port
+for the broker to listen on and {shim_port} the shim's own port (what the broker must
+advertise). For example, Tansu in memory:
+
+    kafka-shim.py --exit-on-stdin-eof -- tansu broker \\
+        --listener-url 'tcp://127.0.0.1:{upstream_port}' \\
+        --advertised-listener-url 'tcp://127.0.0.1:{shim_port}' --storage-engine memory://tansu/
+
+Once the broker accepts connections the shim prints one line to stdout,
+"listening on HOST:PORT upstream HOST:PORT"; the broker's output goes to stderr. It runs until
+SIGTERM or SIGINT, or with --exit-on-stdin-eof until its stdin closes (so a test process that
+dies leaves nothing behind), or until the broker exits; then it stops the broker. Standard
+library only.
 """
 
 import argparse
@@ -47,27 +58,37 @@ def read_uvarint(data, pos):
 
 def strip_api_versions_tags(body):
     """An ApiVersions v3+ response body (after the correlation id) with its top-level tagged
-    fields replaced by an empty tag buffer; the body unchanged when it is not in the v3
-    layout (an error answered in the v0 layout, say) or already has no tagged fields."""
+    fields replaced by an empty tag buffer. The body is returned unchanged when it has none,
+    when it reports an error (a broker may then answer in the v0 layout), or when it does not
+    parse as v3 to its last byte."""
     try:
-        pos = 2  # error_code int16
+        (error_code,) = struct.unpack(">h", body[:2])
+        if error_code != 0:
+            return body
+        pos = 2
         count, pos = read_uvarint(body, pos)  # compact array: N + 1
         for _ in range(max(count - 1, 0)):
             pos += 6  # api_key, min_version, max_version: int16 each
-            tags, pos = read_uvarint(body, pos)
-            for _ in range(tags):
-                _, pos = read_uvarint(body, pos)
-                size, pos = read_uvarint(body, pos)
-                pos += size
+            pos = skip_tagged_fields(body, pos)
         pos += 4  # throttle_time_ms int32
-        if pos >= len(body):
-            return body
-        tags, end = read_uvarint(body, pos)
-        if tags == 0:
+        tags, _ = read_uvarint(body, pos)
+        if tags == 0 or skip_tagged_fields(body, pos) != len(body):
             return body
         return body[:pos] + b"\x00"
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, struct.error):
         return body
+
+
+def skip_tagged_fields(data, pos):
+    """The position after the tagged-field buffer at `pos`."""
+    tags, pos = read_uvarint(data, pos)
+    for _ in range(tags):
+        _, pos = read_uvarint(data, pos)
+        size, pos = read_uvarint(data, pos)
+        pos += size
+    if pos > len(data):
+        raise IndexError("tagged field past the end")
+    return pos
 
 
 async def read_frame(reader):

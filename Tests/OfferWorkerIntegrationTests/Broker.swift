@@ -35,11 +35,16 @@ enum Broker: String, Sendable, CaseIterable, CustomTestStringConvertible {
         case .mock:
             return TestBroker(mock: try EmbeddedKafkaCluster())
         case .tansu:
-            if ProcessInfo.processInfo.environment[Self.skipTansuVariable] == "1" {
-                try skip("\(Self.skipTansuVariable)=1", sourceLocation: sourceLocation)
-            }
-            return TestBroker(tansu: try await TansuProcess.start())
+            return TestBroker(tansu: try await Self.startTansu(sourceLocation: sourceLocation))
         }
+    }
+
+    /// Starts Tansu and its shim, unless ``skipTansuVariable`` is set (then skips the test).
+    static func startTansu(sourceLocation: SourceLocation = #_sourceLocation) async throws -> TansuProcess {
+        if ProcessInfo.processInfo.environment[Self.skipTansuVariable] == "1" {
+            try Broker.tansu.skip("\(Self.skipTansuVariable)=1", sourceLocation: sourceLocation)
+        }
+        return try await TansuProcess.start()
     }
 
     /// Ends the running test case on this broker as skipped, saying why. The reason is printed

@@ -10,6 +10,17 @@ import Testing
 /// restoring state from a changelog with tombstones. Each runs on both (docs/testing.md).
 @Suite("Where brokers differ: markers, admin topics, hand-over, restore", .serialized)
 struct BrokerBehaviourTests {
+    @Test("librdkafka 2.0.2 cannot read Tansu's ApiVersions v3 response (Read underflow); through scripts/kafka-shim.py it can")
+    func tansuNeedsTheShim() async throws {
+        let tansu = try await TestBroker(tansu: Broker.startTansu())
+        let log = CapturedLog()
+        let direct = try KafkaAdmin(configuration: KafkaConfiguration(["bootstrap.servers": tansu.tansu!.directAddress]), logger: log.logger)
+        await #expect(throws: KafkaError.self) { try await direct.partitionCounts(timeout: .seconds(3)) }
+        #expect(log.text.contains("ApiVersionRequest failed: Local: Read underflow"), "librdkafka logged:\n\(log.text.suffix(1500))")
+        try await tansu.createTopic("through-the-shim", partitions: 2)
+        #expect(try await KafkaAdmin(configuration: tansu.kafka).partitionCounts()["through-the-shim"] == 2)
+    }
+
     @Test("three records in one transaction: the partition reader reads the three and stops at the end offset, which counts the commit marker on a real broker",
           arguments: Broker.all)
     func transactionEndsOnAMarker(broker: Broker) async throws {
