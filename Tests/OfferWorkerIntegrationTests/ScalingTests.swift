@@ -4,8 +4,8 @@ import OfferEngine
 import OfferWorker
 import Testing
 
-/// Several worker processes in one consumer group on the embedded broker, as operators run
-/// them. Every test checks content: for every input, the output the single-worker oracle
+/// Several worker processes in one consumer group, as operators run them, on the mock and on
+/// Tansu. Every test checks content: for every input, the output the single-worker oracle
 /// gives, each exactly once after dropping duplicates by id.
 @Suite("Scaling: state follows its partition across rebalances, crashes and restarts", .serialized)
 struct ScalingTests {
