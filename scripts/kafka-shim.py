@@ -174,6 +174,16 @@ def free_port(host):
         return probe.getsockname()[1]
 
 
+def die_with_parent():
+    """In the broker's process before it starts: on Linux, have it killed when the shim dies,
+    even by SIGKILL (prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 async def wait_until_accepting(host, port, broker, timeout):
     """Waits until the broker accepts connections; False when it exited or took too long."""
     loop = asyncio.get_running_loop()
@@ -225,7 +235,8 @@ async def main():
     if command:
         argv = [part.replace("{upstream_port}", str(arguments.upstream[1])).replace("{shim_port}", str(port)) for part in command]
         # The broker's output goes where the shim's stderr goes; stdout carries only our line.
-        broker = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr)
+        broker = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=sys.stderr, stderr=sys.stderr, preexec_fn=die_with_parent)
         if not await wait_until_accepting(*arguments.upstream, broker, arguments.startup_timeout):
             print(f"the broker did not accept connections on {arguments.upstream[0]}:{arguments.upstream[1]}", file=sys.stderr, flush=True)
             if broker.returncode is None:
