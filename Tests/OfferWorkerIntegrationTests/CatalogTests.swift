@@ -41,11 +41,11 @@ struct CatalogTests {
         try await harness.stop()
     }
 
-    @Test("offers from a compacted topic: read in full before processing, then updated, deleted, and bad ones refused")
-    func catalogTopic() async throws {
+    @Test("offers from a compacted topic: read in full before processing, then updated, deleted, and bad ones refused", arguments: Broker.all)
+    func catalogTopic(broker: Broker) async throws {
         let topic = "offers.catalog"
-        let harness = try await WorkerHarness(offers: [], startWorker: false, catalogTopic: topic) { cluster in
-            try cluster.createTopic(topic, partitions: 2)
+        let harness = try await WorkerHarness(on: broker, offers: [], startWorker: false, catalogTopic: topic) { broker in
+            try await broker.createTopic(topic, partitions: 2, config: ["cleanup.policy": "compact"])
         }
         func publish(_ offerId: String, _ json: String?) async throws {
             _ = try await harness.send(records: [ProducerRecord(topic: topic, key: Array(offerId.utf8), value: json.map { Array($0.utf8) })])

@@ -4,7 +4,7 @@ import OfferEngine
 import OfferWorker
 import Testing
 
-@Suite("Offer worker end to end on the embedded broker", .serialized)
+@Suite("Offer worker end to end", .serialized)
 struct OfferFlowTests {
     /// Carts spread over 4 partitions: upsell + cross-sell, cross-sell only, no offer,
     /// offered item already in the cart.
@@ -14,9 +14,9 @@ struct OfferFlowTests {
         Fixtures.cart("cased-\(i)", minute: i, lines: [("l9", "phone-x", "phone-x-1", 1, "499.00", ["phones"]), Fixtures.caseLine]),
     ] }
 
-    @Test("cart updates present the right offers; acceptances give mutations or rejections")
-    func wholeFlow() async throws {
-        let harness = try await WorkerHarness(offers: Fixtures.offers)
+    @Test("cart updates present the right offers; acceptances give mutations or rejections", arguments: Broker.all)
+    func wholeFlow(broker: Broker) async throws {
+        let harness = try await WorkerHarness(on: broker, offers: Fixtures.offers)
         try await harness.send(Self.carts)
 
         // 4 phone carts × (pro-upgrade + case-bundle); cable and cased carts get nothing.
@@ -96,9 +96,9 @@ struct OfferFlowTests {
         try await harness.stop()
     }
 
-    @Test("an undecodable event goes to the dead-letter topic with its reason, and the worker carries on")
-    func deadLetter() async throws {
-        let harness = try await WorkerHarness(offers: Fixtures.offers)
+    @Test("an undecodable event goes to the dead-letter topic with its reason, and the worker carries on", arguments: Broker.all)
+    func deadLetter(broker: Broker) async throws {
+        let harness = try await WorkerHarness(on: broker, offers: Fixtures.offers)
         try await harness.sendRaw(topic: harness.topics.cartUpdated, key: "broken", value: Array(#"{"cartId":"broken","#.utf8))
         try await harness.send([Fixtures.cart("after-broken", lines: [Fixtures.phoneLine])])
         let dead = try await harness.outputs.read(topic: harness.topics.deadLetter, count: 1)

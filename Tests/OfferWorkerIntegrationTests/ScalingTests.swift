@@ -4,14 +4,14 @@ import OfferEngine
 import OfferWorker
 import Testing
 
-/// Several worker processes in one consumer group on the embedded broker, as operators run
-/// them. Every test checks content: for every input, the output the single-worker oracle
+/// Several worker processes in one consumer group, as operators run them, on the mock and on
+/// Tansu. Every test checks content: for every input, the output the single-worker oracle
 /// gives, each exactly once after dropping duplicates by id.
 @Suite("Scaling: state follows its partition across rebalances, crashes and restarts", .serialized)
 struct ScalingTests {
-    @Test("scale out: two workers join mid-stream; each partition ends with exactly one owner, every output is right")
-    func scaleOut() async throws {
-        let group = try await WorkerGroup(partitions: 6)
+    @Test("scale out: two workers join mid-stream; each partition ends with exactly one owner, every output is right", arguments: Broker.all)
+    func scaleOut(broker: Broker) async throws {
+        let group = try await WorkerGroup(on: broker, partitions: 6)
         let first = try group.startWorker()
         try await group.send(carts: ScalingTests.carts("early", 60, minute: 0))
         try await group.waitUntilCommitted(try await group.inputs(carts: 60))
@@ -41,9 +41,9 @@ struct ScalingTests {
         for worker in [first, second, third] { #expect(try await worker.stop() == 0) }
     }
 
-    @Test("crash: kill -9 a worker; the other takes its partitions, restores their state and honours earlier presentations")
-    func crash() async throws {
-        let group = try await WorkerGroup(partitions: 4)
+    @Test("crash: kill -9 a worker; the other takes its partitions, restores their state and honours earlier presentations", arguments: Broker.all)
+    func crash(broker: Broker) async throws {
+        let group = try await WorkerGroup(on: broker, partitions: 4)
         let doomed = try group.startWorker(), survivor = try group.startWorker()
         try await group.send(carts: ScalingTests.carts("c", 40, minute: 0))
         try await group.waitUntilCommitted(try await group.inputs(carts: 40))
@@ -63,9 +63,9 @@ struct ScalingTests {
         #expect(try await survivor.stop() == 0)
     }
 
-    @Test("restart: stop every worker, start one; it resumes from committed offsets and restored state, losing no acceptance")
-    func restart() async throws {
-        let group = try await WorkerGroup(partitions: 4)
+    @Test("restart: stop every worker, start one; it resumes from committed offsets and restored state, losing no acceptance", arguments: Broker.all)
+    func restart(broker: Broker) async throws {
+        let group = try await WorkerGroup(on: broker, partitions: 4)
         let workers = [try group.startWorker(), try group.startWorker()]
         try await group.send(carts: ScalingTests.carts("r", 30, minute: 0))
         try await group.waitUntilCommitted(try await group.inputs(carts: 30))
@@ -80,9 +80,9 @@ struct ScalingTests {
         #expect(try await restarted.stop() == 0)
     }
 
-    @Test("bounded state: carts idle past --cart-idle-seconds are forgotten, with tombstones, and state returns near zero")
-    func boundedState() async throws {
-        let group = try await WorkerGroup(partitions: 4)
+    @Test("bounded state: carts idle past --cart-idle-seconds are forgotten, with tombstones, and state returns near zero", arguments: Broker.all)
+    func boundedState(broker: Broker) async throws {
+        let group = try await WorkerGroup(on: broker, partitions: 4)
         let worker = try group.startWorker(["--cart-idle-seconds", "600"])
         // 400 carts over half an hour of event time, then, two hours later, 40 more.
         let carts = (0..<400).map { Fixtures.cart("b-\($0)", minute: $0 % 30, lines: [Fixtures.phoneLine]) }
@@ -129,19 +129,31 @@ struct ScalingTests {
     }
 }
 
-/// An embedded cluster with the worker's topics and worker processes joining one group.
+/// A broker with the worker's topics and worker processes joining one group.
 final class WorkerGroup: KafkaTestEnvironment, Sendable {
-    let cluster: EmbeddedKafkaCluster
+    /// The broker, stopped when the group goes.
+    let broker: TestBroker
     let kafka: KafkaConfiguration
     let topics = TopicNames()
     let groupId = "scaling-\(UUID().uuidString.prefix(8))"
     let producer: KafkaProducer
     let offersFile: URL
 
-    init(partitions: Int) async throws {
-        cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: partitions)
-        kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
-        producer = try KafkaProducer(configuration: kafka)
+    /// On a fresh mock cluster.
+    convenience init(partitions: Int) async throws {
+        try await self.init(on: .mock, partitions: partitions)
+    }
+
+    /// On a fresh `broker` with the worker's topics.
+    convenience init(on broker: Broker, partitions: Int) async throws {
+        try await self.init(broker: try await broker.startWithWorkerTopics(partitions: partitions))
+    }
+
+    /// On a running broker that already has the worker's topics.
+    init(broker: TestBroker) async throws {
+        self.broker = broker
+        kafka = broker.kafka
+        producer = try KafkaProducer(configuration: kafka.merging(broker.producerProperties))
         offersFile = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
     }
 
@@ -151,9 +163,9 @@ final class WorkerGroup: KafkaTestEnvironment, Sendable {
     /// replaced within seconds).
     func startWorker(_ extraArguments: [String] = [], offers: String? = nil) throws -> WorkerProcess {
         try WorkerProcess(arguments: [
-            "run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offers ?? offersFile.path, "--group-id", groupId,
+            "run", "--bootstrap-servers", broker.bootstrapServers, "--offers", offers ?? offersFile.path, "--group-id", groupId,
             "--log-level", "info", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000",
-        ] + extraArguments)
+        ] + broker.producerProperties.sorted { $0.key < $1.key }.flatMap { ["-X", "\($0.key)=\($0.value)"] } + extraArguments)
     }
 
     func send(carts: [CartUpdated]) async throws {

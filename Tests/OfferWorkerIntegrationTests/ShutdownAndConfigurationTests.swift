@@ -48,17 +48,17 @@ struct ShutdownAndConfigurationTests {
         await reader.close()
     }
 
-    @Test("input topics with different partition counts are refused at start-up, naming them", arguments: [
+    @Test("input topics with different partition counts are refused at start-up, naming them", arguments: Broker.all, [
         ["cart.updated": 4, "offer.accepted": 2],
         ["cart.updated": 4, "offer.accepted": 4, "offer.declined": 3],
     ])
-    func coPartitioningIsChecked(counts: [String: Int]) async throws {
-        try await expectStartupRefused(topics: counts, mentioning: counts.map { "\($0.key)=\($0.value)" })
+    func coPartitioningIsChecked(broker: Broker, counts: [String: Int]) async throws {
+        try await expectStartupRefused(on: broker, topics: counts, mentioning: counts.map { "\($0.key)=\($0.value)" })
     }
 
-    @Test("a missing input topic is refused at start-up, naming it")
-    func missingTopicIsRefused() async throws {
-        try await expectStartupRefused(topics: ["cart.updated": 4], mentioning: ["offer.accepted", "do not exist"])
+    @Test("a missing input topic is refused at start-up, naming it", arguments: Broker.all)
+    func missingTopicIsRefused(broker: Broker) async throws {
+        try await expectStartupRefused(on: broker, topics: ["cart.updated": 4], mentioning: ["offer.accepted", "do not exist"])
     }
 
     @Test("the CLI fails fast with what to fix: no bootstrap servers, unreadable offers file")
@@ -76,17 +76,18 @@ struct ShutdownAndConfigurationTests {
     }
 }
 
-/// Starts a worker against a cluster with just `topics` (name: partitions) and expects it to
+/// Starts a worker against a broker with just `topics` (name: partitions) and expects it to
 /// refuse to start with an error mentioning every one of `fragments`.
-func expectStartupRefused(topics: [String: Int], mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let cluster = try EmbeddedKafkaCluster()
-    for (topic, partitions) in topics { try cluster.createTopic(topic, partitions: partitions) }
+func expectStartupRefused(on broker: Broker = .mock, topics: [String: Int], mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let running = try await broker.start(sourceLocation: sourceLocation)
+    try await running.createTopics(topics.sorted { $0.key < $1.key }.map { NewTopic(name: $0.key, partitions: $0.value) })
     let worker = OfferWorker(
-        configuration: WorkerConfiguration(kafka: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])),
+        configuration: WorkerConfiguration(kafka: running.kafka),
         catalog: try OfferCatalog(offers: Fixtures.offers))
     await #expect(sourceLocation: sourceLocation) {
         try await worker.run()
     } throws: { error in
         fragments.allSatisfy { "\(error)".contains($0) }
     }
+    withExtendedLifetime(running) {}
 }

@@ -7,10 +7,11 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-/// An embedded cluster with the worker's topics, workers running in-process, a producer
-/// for inputs and a reader for outputs.
+/// A broker with the worker's topics, workers running in-process, a producer for inputs and
+/// a reader for outputs.
 final class WorkerHarness: Sendable {
-    let cluster: EmbeddedKafkaCluster
+    /// The broker, stopped when the harness goes.
+    let broker: TestBroker
     let topics = TopicNames()
     let kafka: KafkaConfiguration
     let producer: KafkaProducer
@@ -21,22 +22,53 @@ final class WorkerHarness: Sendable {
     let logger: Logger
     private let workers = Mutex<[RunningWorker]>([])
 
-    init(
+    /// The mock cluster, for its fault hooks (only on the mock).
+    var cluster: EmbeddedKafkaCluster { broker.embedded! }
+
+    /// On a fresh mock cluster with the worker's topics.
+    convenience init(
         offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
         limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true,
         offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce, beforeStart: (EmbeddedKafkaCluster) throws -> Void = { _ in }
     ) async throws {
-        cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics, partitions: partitions)
+        let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: partitions)
         try beforeStart(cluster)
-        kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
-        producer = try KafkaProducer(configuration: kafka)
+        try await self.init(
+            broker: TestBroker(mock: cluster), offers: offers, groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
+            kafkaProperties: kafkaProperties, startWorker: startWorker, offersFile: offersFile, catalogTopic: catalogTopic, guarantee: guarantee)
+    }
+
+    /// On a fresh `broker` with the worker's topics; `beforeStart` runs before the harness
+    /// connects (to create more topics, say).
+    convenience init(
+        on broker: Broker, offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
+        limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true,
+        offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce,
+        beforeStart: (TestBroker) async throws -> Void = { _ in }
+    ) async throws {
+        let running = try await broker.startWithWorkerTopics(TopicNames(), partitions: partitions)
+        try await beforeStart(running)
+        try await self.init(
+            broker: running, offers: offers, groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
+            kafkaProperties: kafkaProperties, startWorker: startWorker, offersFile: offersFile, catalogTopic: catalogTopic, guarantee: guarantee)
+    }
+
+    /// On a running broker that already has the worker's topics.
+    init(
+        broker: TestBroker, offers: [Offer], groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
+        limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true,
+        offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce
+    ) async throws {
+        self.broker = broker
+        kafka = broker.kafka
+        producer = try KafkaProducer(configuration: kafka.merging(broker.producerProperties))
         outputs = try await KafkaTopicReader(configuration: kafka, topics: topics.outputs)
         var logger = Logger(label: "offer-worker-test")
         logger.logLevel = .warning
         self.logger = logger
         // A short session, so a member that stopped without leaving is replaced quickly.
         configuration = WorkerConfiguration(
-            kafka: kafka.merging(["session.timeout.ms": "6000"]).merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
+            kafka: kafka.merging(["session.timeout.ms": "6000"]).merging(broker.producerProperties).merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
             offersFile: offersFile, catalogReloadInterval: .milliseconds(200), catalogTopic: catalogTopic,
             guarantee: guarantee, transactionalId: guarantee == .exactlyOnce ? "\(groupId)-worker" : nil)
         catalog = try OfferCatalog(offers: offers)
