@@ -32,10 +32,12 @@ public final class KafkaPartitionReader: Sendable {
 
     /// ``readToEnd(_:timeout:_:)`` on the calling thread, which it blocks.
     ///
-    /// The read ends when the consumer's position reaches the high watermark taken at the
-    /// start, not at "last record's offset + 1": on a real broker the last offset of a
-    /// transactional topic is a commit marker that is never delivered, and compaction leaves
-    /// gaps.
+    /// The read ends at the partition's end as the fetcher sees it (librdkafka's
+    /// end-of-partition event at the high watermark), once that is at or past the end offset
+    /// found at the start; never at "last record's offset + 1": on a real broker the last
+    /// offset of a transactional topic is a commit marker that is never delivered, compaction
+    /// leaves gaps, and a broker whose ListOffsets answer lags its log (Tansu 0.6.0) would
+    /// otherwise cut the read short.
     @discardableResult
     public func readToEndBlocking(
         _ partition: TopicPartition, timeout: Duration = .seconds(60), _ body: (ConsumerRecord) throws -> Void
@@ -48,7 +50,8 @@ public final class KafkaPartitionReader: Sendable {
         let deadline = ContinuousClock.now + timeout
         var position = low
         var count = 0
-        while position < high {
+        var reachedEnd = false
+        while !reachedEnd {
             guard ContinuousClock.now < deadline else {
                 throw KafkaError.timedOut("reading \(partition) up to offset \(high) took longer than \(timeout); reached \(position)")
             }
@@ -59,20 +62,19 @@ public final class KafkaPartitionReader: Sendable {
             switch m.err {
             case RD_KAFKA_RESP_ERR_NO_ERROR:
                 guard m.offset >= position else { continue }
-                if m.offset < high {
-                    try body(KafkaConsumer.record(from: message))
-                    count += 1
-                }
+                try body(KafkaConsumer.record(from: message))
+                count += 1
                 position = m.offset + 1
             case RD_KAFKA_RESP_ERR__PARTITION_EOF:
                 position = max(position, m.offset)
+                reachedEnd = m.offset >= high
             default:
                 if let fatal = consumer.fatalError { throw fatal }
                 let error = KafkaError(m.err)
                 if !error.isRetriable { throw error }
             }
         }
-        return (count, high)
+        return (count, position)
     }
 
     public func close() async { await consumer.close() }

@@ -32,9 +32,9 @@ final class TansuProcess: Sendable {
 
     /// Starts Tansu and its shim; throws, naming the cause, when either cannot start.
     static func start() async throws -> TansuProcess {
-        let binary = try binaryPath.get()
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try launch(binary: binary) }) }.start()
+        // Finding (and maybe installing) the binary runs python3: off the cooperative pool too.
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try launch(binary: try binaryPath.get()) }) }.start()
         }
     }
 
