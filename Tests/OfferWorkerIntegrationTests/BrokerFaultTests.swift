@@ -61,6 +61,10 @@ struct BrokerFaultTests {
         // The worker is still running: a new cart is still answered.
         try await harness.send([Fixtures.cart("still-alive", minute: 2, lines: [Fixtures.phoneLine])])
         try await Reconciliation(inputs: try await harness.inputs(carts: 40), offers: Fixtures.offers).check(kafka: harness.kafka)
+        // The worker's own retry path ran, not only librdkafka's.
+        let retries = harness.logs.count("retrying an undelivered record")
+        print("retriable errors: the worker retried \(retries) deliveries")
+        #expect(retries > 0, "\(harness.logs.messages.prefix(20))")
         try await harness.stop()
     }
 

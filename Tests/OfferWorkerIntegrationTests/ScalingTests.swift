@@ -113,6 +113,45 @@ struct ScalingTests {
         #expect(deleted == 400, "tombstones for the 400 idle carts, found \(deleted)")
     }
 
+    @Test("warm hand-back: partitions that return to the worker that wrote their changelog last are kept, not re-read; earlier presentations are still honoured")
+    func warmHandBack() async throws {
+        let group = try await WorkerGroup(partitions: 4)
+        let first = try group.startWorker()
+        try await group.send(carts: ScalingTests.carts("warm", 40, minute: 0))
+        try await group.waitUntilCommitted(try await group.inputs(carts: 40))
+
+        // B joins: partitions move to it (it restores them from the changelog).
+        let second = try group.startWorker()
+        let split = await eventually(timeout: .seconds(30)) {
+            !second.ownedPartitions(of: "cart.updated").isEmpty && first.ownedPartitions(of: "cart.updated").count < 4
+        }
+        #expect(split, "B never got partitions:\n\(second.log)")
+        let moved = second.ownedPartitions(of: "cart.updated")
+        #expect(second.log.contains("partition state restored"))
+
+        // B stops; the embedded broker ignores LeaveGroup, so A gets them back when B's
+        // session times out. No event arrived meanwhile: A wrote those changelogs last.
+        let logBefore = first.log.count
+        #expect(try await second.stop() == 0)
+        let back = await eventually(timeout: .seconds(30)) { first.ownedPartitions(of: "cart.updated") == Set(0..<4) }
+        #expect(back, "A did not get every partition back:\n\(first.log)")
+        _ = await eventually { first.log.dropFirst(logBefore).contains("partition state kept") }
+        let kept = first.log.dropFirst(logBefore).split(separator: "\n").filter { $0.contains("partition state kept: this worker wrote its changelog last") }
+        let keptPartitions = Set(kept.compactMap { line in line.range(of: "partition=").flatMap { Int32(line[$0.upperBound...].prefix { $0.isNumber }) } })
+        print("warm hand-back: moved to B and back \(moved.sorted()), kept without a restore \(keptPartitions.sorted())")
+        #expect(!keptPartitions.isEmpty && keptPartitions.isSubset(of: moved), "kept \(keptPartitions), moved \(moved):\n\(first.log)")
+        #expect(!first.log.dropFirst(logBefore).contains("partition state restored"), "a returning partition was re-read")
+
+        // Every presentation made before all this is accepted with a mutation.
+        let acceptances = try await group.acceptUpsells(ofCartsWithPrefix: "warm", minute: 5)
+        let inputs = try await group.inputs(carts: 40, acceptances: acceptances)
+        try await group.waitUntilCommitted(inputs)
+        let reconciliation = try Reconciliation(inputs: inputs, offers: Fixtures.offers)
+        #expect(acceptances == 40 && reconciliation.expected.keys.filter { $0.topic == "cart.mutation" }.count == 40)
+        try await reconciliation.check(kafka: group.kafka)
+        #expect(try await first.stop() == 0)
+    }
+
     /// Waits up to `timeout` for `condition` (read from process logs, which arrive a little
     /// after the fact).
     func eventually(timeout: Duration = .seconds(15), _ condition: () -> Bool) async -> Bool {
@@ -197,6 +236,12 @@ final class WorkerProcess: Sendable {
     }
 
     var log: String { output.text() }
+
+    /// Whether the process has not exited.
+    var isRunning: Bool { process.isRunning }
+
+    /// The exit status, once it exited.
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
     /// SIGTERM, then waits; returns the exit status.
     func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {
