@@ -57,9 +57,9 @@ struct ShutdownAndConfigurationTests {
 
         // A slow broker, so the next carts' outputs are still in flight when it goes down.
         let broker = group.cluster.brokerIds[0]
-        group.cluster.setRoundTripTime(.milliseconds(400), brokerId: broker)
+        group.cluster.setRoundTripTime(.milliseconds(1000), brokerId: broker)
         try await group.send(carts: BrokerFaultTests.carts("in-flight", 40, minute: 1))
-        try await Task.sleep(for: .milliseconds(800))
+        try await Task.sleep(for: .milliseconds(1700))
         group.cluster.setBrokerDown(broker)
         try await Task.sleep(for: .milliseconds(200))
 
@@ -77,9 +77,10 @@ struct ShutdownAndConfigurationTests {
         let committed = try await group.committed(inputs)
         let covered = inputs.filter { $0.offset < committed[$0.topicPartition, default: 0] }
         let uncovered = inputs.filter { $0.offset >= committed[$0.topicPartition, default: 0] }
-        print("shutdown with the broker down: \(covered.count) inputs committed, \(uncovered.count) left for the next owner; log:\n"
-              + worker.log.split(separator: "\n").filter { $0.contains("error") || $0.contains("warning") }.suffix(8).joined(separator: "\n"))
+        let undelivered = worker.lastValue(of: "undelivered", inLinesContaining: "shutdown deadline passed")
+        print("shutdown with the broker down: \(covered.count) inputs committed, \(uncovered.count) left for the next owner; undelivered at the deadline: \(undelivered.map(String.init) ?? "none")")
         #expect(covered.count >= 10)
+        #expect((undelivered ?? 0) > 0, "the worker should have had outputs in flight when the broker went down:\n\(worker.log)")
         try await Reconciliation(inputs: covered, offers: Fixtures.offers)
             .check(kafka: group.kafka, timeout: .seconds(20), optional: try Reconciliation(inputs: uncovered, offers: Fixtures.offers))
 
