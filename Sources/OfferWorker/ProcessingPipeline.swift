@@ -409,12 +409,22 @@ final class ProcessingPipeline: @unchecked Sendable {
         processor.metrics.cartSessions.record(store.cartCount)
     }
 
-    /// Graceful end: finish what was processed, commit it, leave the group, flush.
+    /// Graceful end: finish what was processed, commit it, leave the group, flush. When the
+    /// shutdown deadline cut the drain short (an immediate stop: the broker is down, say),
+    /// what is still undelivered is not waited for again: its inputs stay uncommitted, and
+    /// the partitions' next owner processes them again.
     private func finish() throws {
         drain(deadline: .seconds(30))
         commitDurable(blocking: true)
+        let cutShort = stopMode == .immediate
+        let undelivered = inFlight.count + retries.count
+        if cutShort, undelivered > 0 || !progress.isSettled {
+            logger.warning("shutdown deadline passed before every output was acknowledged: those inputs are not committed and will be processed again", metadata: [
+                "undelivered": "\(undelivered)",
+            ])
+        }
         consumer.closeBlocking()
-        try? producer.flush(timeout: .seconds(5)) { acknowledge($0) }
+        try? producer.flush(timeout: cutShort ? .zero : .seconds(5)) { acknowledge($0) }
         if let failure { throw failure }
     }
 

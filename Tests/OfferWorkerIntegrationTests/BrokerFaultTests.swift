@@ -41,26 +41,34 @@ struct BrokerFaultTests {
         try await harness.stop()
     }
 
-    @Test("retriable produce and commit errors are retried without loss")
+    @Test("retriable produce and commit errors are retried without loss: librdkafka's retries, then, past message.timeout.ms, the worker's own")
     func retriableErrors() async throws {
-        let harness = try await WorkerHarness(offers: Fixtures.offers)
+        // The worker's deliveries time out after 500 ms: errors that last longer reach its own
+        // retry path (librdkafka retries each record internally until then).
+        let harness = try await WorkerHarness(offers: Fixtures.offers, kafkaProperties: ["message.timeout.ms": "500"], startWorker: false)
         try await harness.send(Self.carts("warm", 4))
-        _ = try await harness.read(harness.topics.offerPresented, count: 8)
-
-        harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.produce, errors: [Self.notLeaderForPartition, Self.requestTimedOut, Self.notLeaderForPartition])
-        harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.offsetCommit, errors: [Self.coordinatorLoadInProgress, Self.requestTimedOut, Self.coordinatorLoadInProgress])
-        // The harness's own producer would take the produce errors too: send through the
-        // worker's consumer side only after they are armed, and let librdkafka retry ours.
         try await harness.send(Self.carts("retry", 30, minute: 1))
         // Dead letters meet the same errors.
         for index in 0..<5 { try await harness.sendRaw(topic: harness.topics.cartUpdated, key: "junk-\(index)", value: Array("not json \(index)".utf8)) }
 
+        // Armed once every input is stored, so the worker's requests, not the test's, meet them.
+        harness.cluster.injectRequestErrors(
+            apiKey: KafkaAPIKey.produce,
+            errors: [Self.notLeaderForPartition, Self.requestTimedOut, Self.notLeaderForPartition] + Array(repeating: Self.requestTimedOut, count: 30))
+        harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.offsetCommit, errors: [Self.coordinatorLoadInProgress, Self.requestTimedOut, Self.coordinatorLoadInProgress])
+        harness.startWorker()
+
         let reconciliation = try Reconciliation(inputs: try await harness.inputs(carts: 39), offers: Fixtures.offers)
         #expect(reconciliation.expected.keys.filter { $0.topic == harness.topics.deadLetter }.count == 5)
         try await reconciliation.check(kafka: harness.kafka)
+        // The worker's own retry path ran, not only librdkafka's.
+        let retries = harness.logs.count("retrying an undelivered record")
+        print("retriable errors: the worker retried \(retries) deliveries; first: \(harness.logs.messages.first { $0.contains("retrying") } ?? "none")")
+        #expect(retries > 0, "\(harness.logs.messages.prefix(20))")
         // The worker is still running: a new cart is still answered.
         try await harness.send([Fixtures.cart("still-alive", minute: 2, lines: [Fixtures.phoneLine])])
         try await Reconciliation(inputs: try await harness.inputs(carts: 40), offers: Fixtures.offers).check(kafka: harness.kafka)
+        #expect(harness.worker.isRunning)
         try await harness.stop()
     }
 

@@ -48,11 +48,12 @@ struct Reconciliation {
     }
 
     /// Reads the output topics from the beginning until every expected output arrived (or
-    /// `timeout`), then a little longer for strays, and checks them. Returns how many
-    /// duplicates were dropped.
+    /// `timeout`), then a little longer for strays, and checks them. Outputs of `optional`
+    /// (inputs that may or may not have been processed) may also be there, and then must be
+    /// right too. Returns how many duplicates were dropped.
     @discardableResult
     func check(kafka: KafkaConfiguration, topics: TopicNames = TopicNames(), timeout: Duration = .seconds(60),
-               sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int {
+               optional: Reconciliation? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Int {
         let reader = try await KafkaTopicReader(configuration: kafka, topics: topics.outputs)
         var seen: [OutputID: Output] = [:]
         var duplicates = 0
@@ -77,8 +78,9 @@ struct Reconciliation {
         await reader.close()
 
         let missing = expected.keys.filter { seen[$0] == nil }.map(\.description).sorted()
-        let unexpected = seen.keys.filter { expected[$0] == nil }.map(\.description).sorted()
-        for (id, output) in expected where seen[id] != nil && seen[id] != output {
+        let allowed = optional?.expected ?? [:]
+        let unexpected = seen.keys.filter { expected[$0] == nil && allowed[$0] == nil }.map(\.description).sorted()
+        for (id, output) in expected.merging(allowed, uniquingKeysWith: { first, _ in first }) where seen[id] != nil && seen[id] != output {
             mismatched.append("\(id): expected \(String(decoding: output.value ?? [], as: UTF8.self)), got \(String(decoding: seen[id]!.value ?? [], as: UTF8.self))")
         }
         #expect(missing.isEmpty, "missing \(missing.count) of \(expected.count) outputs: \(missing.prefix(5))", sourceLocation: sourceLocation)

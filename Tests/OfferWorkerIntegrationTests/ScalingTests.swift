@@ -113,6 +113,58 @@ struct ScalingTests {
         #expect(deleted == 400, "tombstones for the 400 idle carts, found \(deleted)")
     }
 
+    @Test("warm hand-back: partitions that return to the worker that wrote their changelog last are kept, not re-read; earlier presentations are still honoured")
+    func warmHandBack() async throws {
+        let group = try await WorkerGroup(partitions: 4)
+        let first = try group.startWorker()
+        try await group.send(carts: ScalingTests.carts("warm", 40, minute: 0))
+        try await group.waitUntilCommitted(try await group.inputs(carts: 40))
+
+        // B joins: partitions move to it (it restores them from the changelog).
+        let second = try group.startWorker()
+        let split = await eventually(timeout: .seconds(30)) {
+            !second.ownedPartitions(of: "cart.updated").isEmpty && first.ownedPartitions(of: "cart.updated").count < 4
+        }
+        #expect(split, "B never got partitions:\n\(second.log)")
+        let moved = second.ownedPartitions(of: "cart.updated")
+        #expect(await eventually { Self.takenOver(in: second.log, since: "partitions assigned").count == moved.count })
+        #expect(Self.takenOver(in: second.log, since: "partitions assigned").values.allSatisfy { $0 == "restored" }, "B must read them")
+
+        // B stops; the embedded broker ignores LeaveGroup, so A gets them back when B's
+        // session times out. No event arrived meanwhile: A wrote those changelogs last.
+        #expect(try await second.stop() == 0)
+        let back = await eventually(timeout: .seconds(30)) {
+            first.ownedPartitions(of: "cart.updated") == Set(0..<4) && Self.takenOver(in: first.log, since: "partitions assigned").count == 4
+        }
+        #expect(back, "A did not get every partition back:\n\(first.log)")
+        let final = Self.takenOver(in: first.log, since: "partitions assigned")
+        print("warm hand-back: \(moved.sorted()) moved to B and back; on the final assignment A \(final.sorted { $0.key < $1.key })")
+        #expect(moved.allSatisfy { final[$0] == "kept" }, "\(final):\n\(first.log)")
+
+        // Every presentation made before all this is accepted with a mutation.
+        let acceptances = try await group.acceptUpsells(ofCartsWithPrefix: "warm", minute: 5)
+        let inputs = try await group.inputs(carts: 40, acceptances: acceptances)
+        try await group.waitUntilCommitted(inputs)
+        let reconciliation = try Reconciliation(inputs: inputs, offers: Fixtures.offers)
+        #expect(acceptances == 40 && reconciliation.expected.keys.filter { $0.topic == "cart.mutation" }.count == 40)
+        try await reconciliation.check(kafka: group.kafka)
+        #expect(try await first.stop() == 0)
+    }
+
+    /// How each partition was taken on after the last line containing `marker`: `kept` (a
+    /// warm hand-back) or `restored` (read from the changelog), from the worker's log.
+    static func takenOver(in log: String, since marker: String) -> [Int32: String] {
+        let lines = log.split(separator: "\n")
+        guard let last = lines.lastIndex(where: { $0.contains(marker) }) else { return [:] }
+        var result: [Int32: String] = [:]
+        for line in lines[last...] {
+            let how = line.contains("partition state kept") ? "kept" : line.contains("partition state restored") ? "restored" : nil
+            guard let how, let range = line.range(of: " partition=") else { continue }
+            if let partition = Int32(line[range.upperBound...].prefix { $0.isNumber }) { result[partition] = how }
+        }
+        return result
+    }
+
     /// Waits up to `timeout` for `condition` (read from process logs, which arrive a little
     /// after the fact).
     func eventually(timeout: Duration = .seconds(15), _ condition: () -> Bool) async -> Bool {
@@ -209,6 +261,12 @@ final class WorkerProcess: Sendable {
     }
 
     var log: String { output.text() }
+
+    /// Whether the process has not exited.
+    var isRunning: Bool { process.isRunning }
+
+    /// The exit status, once it exited.
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
     /// SIGTERM, then waits; returns the exit status.
     func stop(timeout: Duration = .seconds(30)) async throws -> Int32 {

@@ -48,6 +48,49 @@ struct ShutdownAndConfigurationTests {
         await reader.close()
     }
 
+    @Test("SIGTERM with the broker down: the worker exits within --shutdown-timeout plus a few seconds, and commits nothing it had not delivered")
+    func shutdownWithBrokerDown() async throws {
+        let group = try await WorkerGroup(partitions: 2)
+        let worker = try group.startWorker(["--shutdown-timeout", "5"])
+        try await group.send(carts: BrokerFaultTests.carts("settled", 10))
+        try await group.waitUntilCommitted(try await group.inputs(carts: 10))
+
+        // A slow broker, so the next carts' outputs are still in flight when it goes down.
+        let broker = group.broker.embedded!.brokerIds[0]
+        group.broker.embedded!.setRoundTripTime(.milliseconds(1000), brokerId: broker)
+        try await group.send(carts: BrokerFaultTests.carts("in-flight", 40, minute: 1))
+        try await Task.sleep(for: .milliseconds(1700))
+        group.broker.embedded!.setBrokerDown(broker)
+        try await Task.sleep(for: .milliseconds(200))
+
+        let start = ContinuousClock.now
+        let status = try await worker.stop(timeout: .seconds(30))
+        let took = ContinuousClock.now - start
+        print("shutdown with the broker down: exit status \(status) after \(took)")
+        #expect(status != -1, "still running 30 s after SIGTERM")
+        #expect(took < .seconds(5 + 4), "took \(took) with --shutdown-timeout 5")
+
+        // Back up: whatever was committed has its outputs on the broker; the rest may or may not.
+        group.broker.embedded!.setRoundTripTime(.zero, brokerId: broker)
+        group.broker.embedded!.setBrokerUp(broker)
+        let inputs = try await group.inputs(carts: 50)
+        let committed = try await group.committed(inputs)
+        let covered = inputs.filter { $0.offset < committed[$0.topicPartition, default: 0] }
+        let uncovered = inputs.filter { $0.offset >= committed[$0.topicPartition, default: 0] }
+        let undelivered = worker.lastValue(of: "undelivered", inLinesContaining: "shutdown deadline passed")
+        print("shutdown with the broker down: \(covered.count) inputs committed, \(uncovered.count) left for the next owner; undelivered at the deadline: \(undelivered.map(String.init) ?? "none")")
+        #expect(covered.count >= 10)
+        #expect((undelivered ?? 0) > 0, "the worker should have had outputs in flight when the broker went down:\n\(worker.log)")
+        try await Reconciliation(inputs: covered, offers: Fixtures.offers)
+            .check(kafka: group.kafka, timeout: .seconds(20), optional: try Reconciliation(inputs: uncovered, offers: Fixtures.offers))
+
+        // And the next worker finishes the rest.
+        let next = try group.startWorker()
+        try await group.waitUntilCommitted(inputs)
+        try await Reconciliation(inputs: inputs, offers: Fixtures.offers).check(kafka: group.kafka)
+        #expect(try await next.stop() == 0)
+    }
+
     @Test("input topics with different partition counts are refused at start-up, naming them", arguments: Broker.all, [
         ["cart.updated": 4, "offer.accepted": 2],
         ["cart.updated": 4, "offer.accepted": 4, "offer.declined": 3],

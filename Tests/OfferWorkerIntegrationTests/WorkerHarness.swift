@@ -20,6 +20,8 @@ final class WorkerHarness: Sendable {
     let configuration: WorkerConfiguration
     let catalog: OfferCatalog
     let logger: Logger
+    /// What the in-process workers logged (warnings and above).
+    let logs = LogCapture()
     private let workers = Mutex<[RunningWorker]>([])
 
     /// The mock cluster, for its fault hooks (only on the mock).
@@ -29,13 +31,15 @@ final class WorkerHarness: Sendable {
     convenience init(
         offers: [Offer], partitions: Int = 4, groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
         limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true,
-        offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce, beforeStart: (EmbeddedKafkaCluster) throws -> Void = { _ in }
+        offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce, beforeStart: (EmbeddedKafkaCluster) throws -> Void = { _ in },
+        configure: (inout WorkerConfiguration) -> Void = { _ in }
     ) async throws {
         let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: partitions)
         try beforeStart(cluster)
         try await self.init(
             broker: TestBroker(mock: cluster), offers: offers, groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
-            kafkaProperties: kafkaProperties, startWorker: startWorker, offersFile: offersFile, catalogTopic: catalogTopic, guarantee: guarantee)
+            kafkaProperties: kafkaProperties, startWorker: startWorker, offersFile: offersFile, catalogTopic: catalogTopic, guarantee: guarantee,
+            configure: configure)
     }
 
     /// On a fresh `broker` with the worker's topics; `beforeStart` runs before the harness
@@ -57,20 +61,21 @@ final class WorkerHarness: Sendable {
     init(
         broker: TestBroker, offers: [Offer], groupId: String = "offer-worker-test", maxOffersPerCart: Int = 3,
         limits: EventLimits = EventLimits(), kafkaProperties: [String: String] = [:], startWorker: Bool = true,
-        offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce
+        offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce,
+        configure: (inout WorkerConfiguration) -> Void = { _ in }
     ) async throws {
         self.broker = broker
         kafka = broker.kafka
         producer = try KafkaProducer(configuration: kafka.merging(broker.producerProperties))
         outputs = try await KafkaTopicReader(configuration: kafka, topics: topics.outputs)
-        var logger = Logger(label: "offer-worker-test")
-        logger.logLevel = .warning
-        self.logger = logger
+        logger = logs.logger(label: "offer-worker-test", level: .warning)
         // A short session, so a member that stopped without leaving is replaced quickly.
-        configuration = WorkerConfiguration(
+        var configuration = WorkerConfiguration(
             kafka: kafka.merging(["session.timeout.ms": "6000"]).merging(broker.producerProperties).merging(kafkaProperties), groupId: groupId, maxOffersPerCart: maxOffersPerCart, limits: limits,
             offersFile: offersFile, catalogReloadInterval: .milliseconds(200), catalogTopic: catalogTopic,
             guarantee: guarantee, transactionalId: guarantee == .exactlyOnce ? "\(groupId)-worker" : nil)
+        configure(&configuration)
+        self.configuration = configuration
         catalog = try OfferCatalog(offers: offers)
         if startWorker { _ = self.startWorker() }
     }
@@ -137,12 +142,26 @@ final class WorkerHarness: Sendable {
 struct RunningWorker: Sendable {
     let group: ServiceGroup
     let task: Task<Void, any Error>
+    private let finished: Flag
+
+    /// Set once, when the worker's task ends.
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
 
     init(_ worker: OfferWorker, logger: Logger) {
         let group = ServiceGroup(services: [worker], logger: logger)
+        let finished = Flag()
         self.group = group
-        task = Task { try await group.run() }
+        self.finished = finished
+        task = Task {
+            defer { finished.value.store(true, ordering: .releasing) }
+            try await group.run()
+        }
     }
+
+    /// Whether the worker is still running (it has neither stopped nor failed).
+    var isRunning: Bool { !finished.value.load(ordering: .acquiring) }
 
     /// Graceful shutdown; throws what the worker threw.
     func stop() async throws {
@@ -150,19 +169,19 @@ struct RunningWorker: Sendable {
         try await task.value
     }
 
-    /// Waits for the worker to stop by itself; returns its error, or `nil` for a clean stop.
+    /// Waits for the worker to stop by itself; returns its error, `nil` for a clean stop, or
+    /// ``WorkerStillRunning`` when it is still running after `timeout` (it is left running).
     func stopped(within timeout: Duration) async -> (any Error)? {
-        let result = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
-            group.addTask { await task.result }
-            group.addTask { try? await Task.sleep(for: timeout); return nil }
-            let first = await group.next()!
-            group.cancelAll()
-            return first
+        let deadline = ContinuousClock.now + timeout
+        while isRunning {
+            // Not a task group racing `task.result`: that child cannot be cancelled, so the
+            // group would wait for the worker to end however long it runs.
+            guard ContinuousClock.now < deadline else { return WorkerStillRunning() }
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        switch result {
+        switch await task.result {
         case .failure(let error): return error
         case .success: return nil
-        case nil: return WorkerStillRunning()
         }
     }
 }
