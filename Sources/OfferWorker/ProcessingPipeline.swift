@@ -444,22 +444,8 @@ final class ProcessingPipeline: @unchecked Sendable {
             ])
             return
         }
-        var carts: [String: CartStateStore.Entry] = [:]
-        var unreadable = 0
-        let (records, readEnd) = try restorer.readToEndBlocking(source) { record in
-            guard let cartId = record.keyString else { return }
-            guard let value = record.value, !value.isEmpty else {
-                carts.removeValue(forKey: cartId)
-                return
-            }
-            do {
-                // Only the header is read now; a cart is decoded when its next event arrives.
-                carts[cartId] = CartStateStore.Entry(bytes: value, lastActivity: try StoredCart.lastActivity(ofEncoded: value))
-            } catch {
-                unreadable += 1
-                logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])
-            }
-        }
+        let read = try restorer.readChangelog(source, logger: logger)
+        let (carts, records, readEnd, unreadable) = (read.carts, read.records, read.end, read.unreadable)
         store.restore(partition: partition, carts: carts, changelogEnd: readEnd)
         logger.info("partition state restored", metadata: [
             "partition": "\(partition)", "carts": "\(carts.count)", "changelogRecords": "\(records)",

@@ -24,29 +24,13 @@ final class ChangelogSnapshot {
     /// The carts of `partition` as of `cutoff` (milliseconds since the epoch), encoded as the
     /// state store keeps them. Blocks the calling thread.
     func carts(partition: Int32, before cutoff: Int64) throws -> [String: CartStateStore.Entry] {
-        var carts: [String: CartStateStore.Entry] = [:]
-        var unreadable = 0
-        var later = 0
         let source = TopicPartition(topic: topic, partition: partition)
-        let (records, _) = try reader.readToEndBlocking(source) { record in
-            guard let cartId = record.keyString else { return }
-            guard (record.timestamp ?? Int64.min) < cutoff else { later += 1; return }
-            guard let value = record.value, !value.isEmpty else {
-                carts.removeValue(forKey: cartId)
-                return
-            }
-            do {
-                carts[cartId] = CartStateStore.Entry(bytes: value, lastActivity: try StoredCart.lastActivity(ofEncoded: value))
-            } catch {
-                unreadable += 1
-                logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])
-            }
-        }
+        let read = try reader.readChangelog(source, before: cutoff, logger: logger)
         logger.info("replay state restored from the changelog", metadata: [
-            "partition": "\(source)", "carts": "\(carts.count)", "changelogRecords": "\(records)",
-            "afterCutoff": "\(later)", "unreadable": "\(unreadable)",
+            "partition": "\(source)", "carts": "\(read.carts.count)", "changelogRecords": "\(read.records)",
+            "afterCutoff": "\(read.later)", "unreadable": "\(read.unreadable)",
         ])
-        return carts
+        return read.carts
     }
 
     func close() {
