@@ -21,7 +21,9 @@ struct SoakTests {
 
         // Carts first; acceptances once their presentations exist, so the order the worker
         // sees a cart's events in is the order the oracle uses.
-        let carts = workload.carts(count: Self.cartRecords, large: 16, huge: 6)
+        // Keyless records would land on random partitions: spread them, so the large ones
+        // cannot pile up past the embedded broker's retention.
+        let carts = Self.spreadingKeyless(workload.carts(count: Self.cartRecords, large: 16, huge: 6), over: 24)
         let cartReports = try await producer.send(carts).map { try $0.get() }
         try Self.requireRetained(zip(carts, cartReports))
         let cartInputs = try await group.inputs(carts: carts.count)
@@ -34,7 +36,7 @@ struct SoakTests {
             .filter { $0.key.topic == group.topics.offerPresented }
             .sorted { $0.key.id < $1.key.id }
             .map { try Fixtures.codec.decode(OfferPresented.self, from: $0.value.value ?? []) }
-        let acceptances = workload.acceptances(count: Self.acceptanceRecords, of: presented)
+        let acceptances = Self.spreadingKeyless(workload.acceptances(count: Self.acceptanceRecords, of: presented), over: 24)
         let acceptanceReports = try await producer.send(acceptances).map { try $0.get() }
         try Self.requireRetained(zip(acceptances, acceptanceReports))
         producer.close()
@@ -64,6 +66,17 @@ struct SoakTests {
         #expect(worker.isRunning, "the worker stopped:\n\(worker.log.suffix(2000))")
         #expect(try await worker.stop() == 0)
         print("soak: \(ContinuousClock.now - start) in all")
+    }
+
+    static func spreadingKeyless(_ records: [ProducerRecord], over partitions: Int32) -> [ProducerRecord] {
+        var next: Int32 = 0
+        return records.map { record in
+            guard record.key == nil, record.partition == nil else { return record }
+            var placed = record
+            placed.partition = next
+            next = (next + 1) % partitions
+            return placed
+        }
     }
 
     /// The embedded broker drops a partition's oldest records beyond about 5 MB: the test
