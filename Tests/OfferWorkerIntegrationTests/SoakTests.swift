@@ -51,7 +51,7 @@ struct SoakTests {
         print("soak: \(inputs.count) inputs (\(sizes.filter { $0 > 1_000_000 }.count) over 1 MB, largest \(sizes.max() ?? 0) bytes) → \(byTopic); "
               + "\(duplicates) duplicates; carts processed in \(afterCarts - start), all in \(processed - start), reconciled in \(ContinuousClock.now - processed)")
         #expect(inputs.count >= 20_000)
-        #expect(byTopic[group.topics.deadLetter, default: 0] > 1000 && byTopic[group.topics.cartMutation, default: 0] > 1000,
+        #expect(byTopic[group.topics.deadLetter, default: 0] > 1000 && byTopic[group.topics.cartMutation, default: 0] > 500,
                 "the workload should exercise both: \(byTopic)")
         #expect(duplicates == 0, "one worker that never stopped processes nothing twice")
 
