@@ -112,7 +112,8 @@ struct BrokerBehaviourTests {
         let leaving = try KafkaConsumer(configuration: configuration), staying = try KafkaConsumer(configuration: configuration)
         try leaving.subscribe(to: ["leave"])
         try staying.subscribe(to: ["leave"])
-        var deadline = ContinuousClock.now + .seconds(30)
+        // Generous: the group forms slowly when the machine is loaded.
+        var deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
             _ = try await leaving.poll(timeout: .milliseconds(50))
             _ = try await staying.poll(timeout: .milliseconds(50))
