@@ -126,7 +126,7 @@ extension KafkaTestEnvironment {
 
     /// Waits until the group has committed past every one of `inputs`: by then every output
     /// they cause, redeliveries included, is on the broker.
-    func waitUntilCommitted(_ inputs: [ConsumerRecord], timeout: Duration = .seconds(60)) async throws {
+    func waitUntilCommitted(_ inputs: [ConsumerRecord], timeout: Duration = .seconds(60), context: @Sendable () -> String = { "" }) async throws {
         var ends: [TopicPartition: Int64] = [:]
         for input in inputs { ends[input.topicPartition] = max(ends[input.topicPartition] ?? 0, input.offset + 1) }
         let inspector = try KafkaConsumer(configuration: kafka.merging(["group.id": groupId]))
@@ -138,6 +138,6 @@ extension KafkaTestEnvironment {
             try await Task.sleep(for: .milliseconds(200))
         }
         await inspector.close()
-        #expect(ends.allSatisfy { committed[$0.key, default: -1] >= $0.value }, "committed \(committed), inputs end at \(ends)")
+        #expect(ends.allSatisfy { committed[$0.key, default: -1] >= $0.value }, "committed \(committed), inputs end at \(ends)\n\(context())")
     }
 }

@@ -69,14 +69,19 @@ struct ScalingTests {
         let workers = [try group.startWorker(), try group.startWorker()]
         try await group.send(carts: ScalingTests.carts("r", 30, minute: 0))
         try await group.waitUntilCommitted(try await group.inputs(carts: 30))
-        for worker in workers { #expect(try await worker.stop() == 0) }
+        // One at a time, as a rolling stop does: the last worker takes every partition before it
+        // stops too. Tansu (0.1.2) keeps a member that leaves in the middle of a rebalance as the
+        // group's leader for good, so a worker joining later never gets an assignment.
+        #expect(try await workers[0].stop() == 0)
+        #expect(await eventually(timeout: .seconds(60)) { workers[1].ownedPartitions(of: "cart.updated") == Set(0..<4) })
+        #expect(try await workers[1].stop() == 0)
 
         let acceptances = try await group.acceptUpsells(ofCartsWithPrefix: "r", minute: 5)
         let restarted = try group.startWorker()
         let inputs = try await group.inputs(carts: 30, acceptances: acceptances)
         // Generous: on Tansu (behind the Python shim) the new member's join and restore are
         // slow when the whole suite runs beside it on two cores.
-        try await group.waitUntilCommitted(inputs, timeout: .seconds(180))
+        try await group.waitUntilCommitted(inputs, timeout: .seconds(180)) { restarted.log.split(separator: "\n").filter { !$0.contains("[Kafka] Kafka client error") }.suffix(150).joined(separator: "\n") }
         let duplicates = try await Reconciliation(inputs: inputs, offers: Fixtures.offers).check(kafka: group.kafka)
         #expect(duplicates == 0, "a clean stop commits everything: nothing should be processed twice")
         #expect(try await restarted.stop() == 0)
