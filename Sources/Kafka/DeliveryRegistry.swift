@@ -43,20 +43,32 @@ final class DeliveryBatch: Sendable {
 
     init(count: Int, continuation: CheckedContinuation<[Result<DeliveryReport, KafkaError>], Never>) {
         state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
-        if count == 0 { complete(index: nil, with: nil) }
+        if count == 0 { settle { _ in } }
     }
 
     func complete(index: Int, with result: Result<DeliveryReport, KafkaError>) {
-        complete(index: Optional(index), with: result)
+        settle { state in
+            guard state.results[index] == nil else { return }
+            state.results[index] = result
+            state.remaining -= 1
+        }
     }
 
-    private func complete(index: Int?, with result: Result<DeliveryReport, KafkaError>?) {
+    /// Fails every record without a result yet; their reports, if they come, are ignored.
+    func failUnsettled(with error: KafkaError) {
+        settle { state in
+            for index in state.results.indices where state.results[index] == nil {
+                state.results[index] = .failure(error)
+            }
+            state.remaining = 0
+        }
+    }
+
+    /// Applies `update`, then resumes the caller once nothing is left to settle.
+    private func settle(_ update: (inout State) -> Void) {
         let finished: (CheckedContinuation<[Result<DeliveryReport, KafkaError>], Never>, [Result<DeliveryReport, KafkaError>])? =
             state.withLock { state in
-                if let index, let result, state.results[index] == nil {
-                    state.results[index] = result
-                    state.remaining -= 1
-                }
+                update(&state)
                 guard state.remaining == 0, let continuation = state.continuation else { return nil }
                 state.continuation = nil
                 return (continuation, state.results.map { $0! })

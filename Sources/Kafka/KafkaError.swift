@@ -55,6 +55,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
         KafkaError(code: RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue, name: "_TIMED_OUT", message: message, isRetriable: true)
     }
 
+    /// The caller's task was cancelled before the operation completed.
+    public static let cancelled = KafkaError(code: -10_004, name: "CANCELLED", message: "the task was cancelled")
+
     /// The client has been closed.
     public static let closed = KafkaError(code: -10_002, name: "CLOSED", message: "the client is closed")
 

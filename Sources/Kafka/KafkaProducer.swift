@@ -11,6 +11,8 @@ import Synchronization
 public final class KafkaProducer: Sendable {
     private let client: NativeClient
     private let poller: PollThread
+    /// Serial, so records of successive sends keep their order.
+    private let enqueueing = DispatchQueue(label: "kafka-producer-enqueue")
     private let logger: Logger
 
     /// Creates a producer. `configuration` must contain `bootstrap.servers`.
@@ -41,6 +43,7 @@ public final class KafkaProducer: Sendable {
     }
 
     deinit {
+        // Never waits: a deinit may run on a Swift concurrency thread.
         poller.stop()
     }
 
@@ -53,16 +56,33 @@ public final class KafkaProducer: Sendable {
     ///
     /// Records with the same key and partition keep their order. The result has one entry per
     /// record; records librdkafka refused to enqueue fail without being sent.
+    ///
+    /// Cancelling the calling task stops the wait at once: records not yet settled fail with
+    /// ``KafkaError/cancelled`` (records already handed to librdkafka may still be delivered,
+    /// since Kafka has no way to take one back; nothing is enqueued after the cancellation).
     public func send(_ records: [ProducerRecord]) async -> [Result<DeliveryReport, KafkaError>] {
-        await withCheckedContinuation { continuation in
-            let batch = DeliveryBatch(count: records.count, continuation: continuation)
-            for (index, record) in records.enumerated() {
-                let token = client.context.deliveries.register(batch, index: index)
-                if let error = enqueue(record, token: token) {
-                    client.context.deliveries.cancel(token: token)
-                    batch.complete(index: index, with: .failure(error))
+        let cancellation = SendCancellation()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let batch = DeliveryBatch(count: records.count, continuation: continuation)
+                guard cancellation.attach(batch) else { return }
+                // Enqueueing waits while librdkafka's local queue is full: not on a pool thread.
+                enqueueing.async { [self] in
+                    for (index, record) in records.enumerated() {
+                        if cancellation.isCancelled {
+                            batch.complete(index: index, with: .failure(.cancelled))
+                            continue
+                        }
+                        let token = client.context.deliveries.register(batch, index: index)
+                        if let error = enqueue(record, token: token) {
+                            client.context.deliveries.cancel(token: token)
+                            batch.complete(index: index, with: .failure(error))
+                        }
+                    }
                 }
             }
+        } onCancel: {
+            cancellation.cancel()
         }
     }
 
@@ -74,18 +94,32 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Waits until every enqueued record has a delivery report, or `timeout` passes.
-    public func flush(timeout: Duration = .seconds(30)) throws(KafkaError) {
-        let err = rd_kafka_flush(client.handle, Int32(timeout.milliseconds))
+    ///
+    /// The wait runs on a dispatch queue, never on a Swift concurrency thread.
+    public func flush(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        try await runBlockingThrowing { [self] () throws(KafkaError) in try flushBlocking(timeout: timeout) }
+    }
+
+    /// ``flush(timeout:)`` on the calling thread, which it blocks: for threads the caller owns.
+    public func flushBlocking(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        let err = rd_kafka_flush(client.handle, Int32(clamping: timeout.milliseconds))
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
     }
 
-    /// Flushes outstanding records (up to `timeout`) and stops the callback thread.
+    /// Flushes outstanding records (up to `timeout`) and stops the callback thread, waiting
+    /// on a dispatch queue rather than a Swift concurrency thread. Records still undelivered
+    /// at the deadline are logged and their senders see them fail when the client goes.
     /// The producer must not be used afterwards.
-    public func close(timeout: Duration = .seconds(30)) {
-        do { try flush(timeout: timeout) } catch {
-            logger.warning("records still undelivered at close", metadata: ["error": "\(error)"])
+    public func close(timeout: Duration = .seconds(30)) async {
+        await runBlocking { [self] in closeBlocking(timeout: timeout) }
+    }
+
+    /// ``close(timeout:)`` on the calling thread, which it blocks: for threads the caller owns.
+    public func closeBlocking(timeout: Duration = .seconds(30)) {
+        do { try flushBlocking(timeout: timeout) } catch {
+            logger.warning("records still undelivered at close", metadata: ["error": "\(error)", "records": "\(inFlightCount)"])
         }
-        poller.stop()
+        poller.stopAndWait()
     }
 
     var nativeHandle: OpaquePointer { client.handle }
@@ -124,7 +158,42 @@ final class PollThread: Sendable {
         thread.start()
     }
 
+    /// Asks the thread to stop after its current `body` call; returns at once.
     func stop() {
+        running.store(false, ordering: .releasing)
+    }
+
+    /// Stops the thread and waits until it has: only on a thread that may block.
+    func stopAndWait() {
         if running.exchange(false, ordering: .acquiringAndReleasing) { finished.wait() }
+    }
+}
+
+/// Whether a ``KafkaProducer/send(_:)`` was cancelled, and the batch to fail when it is.
+private final class SendCancellation: Sendable {
+    private struct State {
+        var batch: DeliveryBatch?
+        var cancelled = false
+    }
+    private let state = Mutex(State())
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Records the batch; false (after failing every record) when the task was already cancelled.
+    func attach(_ batch: DeliveryBatch) -> Bool {
+        let cancelled = state.withLock { state in
+            state.batch = batch
+            return state.cancelled
+        }
+        if cancelled { batch.failUnsettled(with: .cancelled) }
+        return !cancelled
+    }
+
+    func cancel() {
+        let batch = state.withLock { state in
+            state.cancelled = true
+            return state.batch
+        }
+        batch?.failUnsettled(with: .cancelled)
     }
 }

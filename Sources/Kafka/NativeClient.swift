@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 import Logging
 import Synchronization
 
@@ -70,7 +71,19 @@ final class NativeClient: @unchecked Sendable {
     }
 
     deinit {
-        rd_kafka_destroy(handle)
+        // rd_kafka_destroy waits (a consumer leaves its group, the client's threads are
+        // joined). Inside a task it would hold a Swift concurrency thread: there it runs on a
+        // thread of its own, the context kept alive for the callbacks it still fires.
+        let insideTask = withUnsafeCurrentTask { $0 != nil }
+        guard insideTask else { return rd_kafka_destroy(handle) }
+        nonisolated(unsafe) let handle = handle
+        let context = context
+        let thread = Thread {
+            rd_kafka_destroy(handle)
+            withExtendedLifetime(context) {}
+        }
+        thread.name = "kafka-destroy"
+        thread.start()
     }
 
     /// The fatal error this client raised, if any.

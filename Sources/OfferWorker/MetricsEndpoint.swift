@@ -57,11 +57,12 @@ public final class MetricsEndpoint: Service, Sendable {
     public var openConnections: Int { connections.current }
 
     /// Binds `host:port` now, so a taken port fails at start-up with a configuration error;
-    /// `port` 0 picks a free one. Serving starts with ``run()``.
+    /// `port` 0 picks a free one. Serving starts with ``run()``. Waits for the bind without
+    /// holding a Swift concurrency thread.
     public init(
         host: String = "0.0.0.0", port: Int, registry: PrometheusCollectorRegistry, readiness: WorkerReadiness? = nil,
         limits: Limits = Limits(), logger: Logger
-    ) throws {
+    ) async throws {
         // NIO ignores SIGPIPE itself on Linux; said here too, because a peer leaving must
         // never end the worker, whichever socket it was on.
         signal(SIGPIPE, SIG_IGN)
@@ -76,10 +77,10 @@ public final class MetricsEndpoint: Service, Sendable {
         let routes = MetricsRoutes(registry: registry, readiness: readiness)
         let server: any Channel
         do {
-            server = try Self.bootstrap(group: group, routes: routes, limits: limits, connections: connections, logger: logger)
-                .bind(to: address).wait()
+            server = try await Self.bootstrap(group: group, routes: routes, limits: limits, connections: connections, logger: logger)
+                .bind(to: address).get()
         } catch {
-            try? group.syncShutdownGracefully()
+            try? await group.shutdownGracefully()
             throw ConfigurationError(problems: ["--metrics-port \(port): cannot listen on \(host):\(port): \(error)"])
         }
         self.group = group

@@ -17,10 +17,10 @@ public enum WorkerRuntime {
     /// Sends the process's metrics to a Prometheus registry and serves it on `port`
     /// (`GET /metrics`), with `GET /healthz` and `GET /readyz` (from `readiness`, the object
     /// given to the ``OfferWorker``). Call once, before the worker starts.
-    public static func metricsEndpoint(port: Int, logger: Logger, readiness: WorkerReadiness? = nil) throws -> MetricsEndpoint {
+    public static func metricsEndpoint(port: Int, logger: Logger, readiness: WorkerReadiness? = nil) async throws -> MetricsEndpoint {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        return try MetricsEndpoint(port: port, registry: registry, readiness: readiness, logger: logger)
+        return try await MetricsEndpoint(port: port, registry: registry, readiness: readiness, logger: logger)
     }
 
     /// Runs services until SIGTERM or SIGINT, then shuts them down gracefully; services still

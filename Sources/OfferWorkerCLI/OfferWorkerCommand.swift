@@ -210,7 +210,7 @@ extension OfferWorkerCommand {
 
             var services: [any Service] = []
             let readiness = WorkerReadiness()
-            if let port { services.append(try WorkerRuntime.metricsEndpoint(port: port, logger: logger, readiness: readiness)) }
+            if let port { services.append(try await WorkerRuntime.metricsEndpoint(port: port, logger: logger, readiness: readiness)) }
             if embedded {
                 let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitionCount)
                 logger.info("embedded Kafka broker started", metadata: ["bootstrap": "\(cluster.bootstrapServers)"])

@@ -70,7 +70,7 @@ public struct Demo: Sendable {
                 print("  offer.rejected   \(r.cartId) \(r.offerId ?? "(offer not shown to this cart)") presentation …\(r.presentationId.suffix(12)): \(r.reason.rawValue)")
             }
 
-            producer.close()
+            await producer.close()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             print("\nDone: the worker flushed its outputs, committed its offsets and left the group.")

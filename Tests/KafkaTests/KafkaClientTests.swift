@@ -18,7 +18,7 @@ struct KafkaClientTests {
         // The same key always lands on the same partition.
         let partitionByKey = Dictionary(zip(records, reports).map { (String(decoding: $0.0.key!, as: UTF8.self), [$0.1.partition]) }, uniquingKeysWith: +)
         #expect(partitionByKey.values.allSatisfy { Set($0).count == 1 })
-        producer.close()
+        await producer.close()
 
         let consumer = try KafkaConsumer(configuration: KafkaConfiguration([
             "bootstrap.servers": cluster.bootstrapServers, "group.id": "g1",
@@ -61,7 +61,7 @@ struct KafkaClientTests {
         cluster.injectRequestErrors(apiKey: KafkaAPIKey.produce, errors: [87])
         let result = await producer.send([ProducerRecord(topic: "events", key: nil, value: Array("x".utf8))])
         #expect(throws: KafkaError.self) { try result[0].get() }
-        producer.close()
+        await producer.close()
     }
 
     @Test("an unknown librdkafka property is refused with its name")

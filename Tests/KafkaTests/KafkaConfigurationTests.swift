@@ -110,7 +110,7 @@ struct KafkaConfigurationCheckTests {
             let log = LogCapture()
             let producer = try KafkaProducer(configuration: configuration, logger: Logger(label: "test") { _ in log })
             try await Task.sleep(for: .milliseconds(300))
-            producer.close()
+            await producer.close()
             return log.messages.filter { $0.contains("CONFWARN") }
         }
         #expect(try await !warnings(shared).isEmpty, "librdkafka warns when a producer is given consumer properties")

@@ -32,7 +32,7 @@ struct BrokerBehaviourTests {
         try await producer.beginTransaction()
         try await producer.sendAll((0..<3).map { ProducerRecord(topic: topic.topic, key: Array("k\($0)".utf8), value: Array("v\($0)".utf8)) })
         try await producer.commitTransaction()
-        producer.close()
+        await producer.close()
 
         let reader = try KafkaPartitionReader(configuration: running.kafka.merging(["isolation.level": "read_committed"]))
         let offsets = Mutex<[Int64]>([])
@@ -58,7 +58,7 @@ struct BrokerBehaviourTests {
             })
             offsets.append(try reports.map { try $0.get().offset })
         }
-        producer.close()
+        await producer.close()
         let consumer = try KafkaConsumer(configuration: running.kafka.merging(["group.id": "end-offset"]))
         let (_, end) = try await consumer.watermarks(of: partition)
         await consumer.close()

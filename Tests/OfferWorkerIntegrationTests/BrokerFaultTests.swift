@@ -87,7 +87,7 @@ struct BrokerFaultTests {
         let reconciliation = try Reconciliation(inputs: try await harness.inputs(carts: 12), offers: Fixtures.offers)
         try await reconciliation.check(kafka: harness.kafka)
         try await second.stop()
-        harness.producer.close()
+        await harness.producer.close()
     }
 
     @Test("a non-retriable commit error stops the worker uncommitted; a restart re-reads the inputs, finds them applied in the restored state, and loses nothing")
@@ -111,7 +111,7 @@ struct BrokerFaultTests {
         // the second restores that state, so re-reading the inputs emits nothing twice.
         #expect(duplicates == 0)
         try await second.stop()
-        harness.producer.close()
+        await harness.producer.close()
     }
 
     @Test("a slow broker (200 ms round trip) slows the worker down but every output is right")

@@ -38,6 +38,6 @@ struct ExactlyOnceTests {
         #expect(try await Reconciliation(inputs: all, offers: Fixtures.offers).check(kafka: harness.kafka) == 0,
                 "re-reading the inputs must not duplicate outputs")
         try await second.stop()
-        harness.producer.close()
+        await harness.producer.close()
     }
 }

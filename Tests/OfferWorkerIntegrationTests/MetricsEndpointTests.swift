@@ -147,8 +147,8 @@ struct MetricsEndpointTests {
     @Test("a taken port fails at start-up with a message naming it")
     func portTaken() async throws {
         try await withEndpoint { endpoint in
-            #expect {
-                _ = try MetricsEndpoint(host: "127.0.0.1", port: endpoint.port, registry: PrometheusCollectorRegistry(), logger: Self.logger)
+            await #expect {
+                _ = try await MetricsEndpoint(host: "127.0.0.1", port: endpoint.port, registry: PrometheusCollectorRegistry(), logger: Self.logger)
             } throws: { error in
                 "\(error)".contains("--metrics-port \(endpoint.port): cannot listen on 127.0.0.1:\(endpoint.port)")
             }
@@ -271,7 +271,7 @@ struct MetricsEndpointTests {
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), readiness: WorkerReadiness? = nil,
         limits: MetricsEndpoint.Limits = .init(), _ body: (MetricsEndpoint) async throws -> Void
     ) async throws {
-        let endpoint = try MetricsEndpoint(host: "127.0.0.1", port: 0, registry: registry, readiness: readiness, limits: limits, logger: Self.logger)
+        let endpoint = try await MetricsEndpoint(host: "127.0.0.1", port: 0, registry: registry, readiness: readiness, limits: limits, logger: Self.logger)
         let running = Task { try await endpoint.run() }
         do {
             try await body(endpoint)

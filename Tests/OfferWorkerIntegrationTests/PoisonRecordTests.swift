@@ -99,7 +99,7 @@ struct PoisonRecordTests {
         #expect(afterRestart.contains { $0.keyString == "after-restart" }, "\(afterRestart.compactMap(\.keyString))")
         #expect(second.isRunning && !second.log.contains("processing stopped on error"), "\(second.log)")
         await reader.close()
-        big.close()
+        await big.close()
         #expect(try await second.stop() == 0)
     }
 

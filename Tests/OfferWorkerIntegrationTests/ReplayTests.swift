@@ -174,7 +174,7 @@ struct RecordRangeTests {
             ProducerRecord(topic: "range.test", partition: p, key: Array("k\(p)-\(i)".utf8), value: Array("v\(p)-\(i)".utf8),
                            timestamp: Fixtures.recordTimestamp + Int64(i) * 60_000 + Int64(p) * 30_000)
         } })
-        producer.close()
+        await producer.close()
         return (cluster, kafka)
     }
 
@@ -231,7 +231,7 @@ struct RecordRangeTests {
             ProducerRecord(topic: "offer.accepted", partition: 0, key: Array("k".utf8), value: nil, timestamp: Fixtures.recordTimestamp + 2),
         ]
         try await producer.sendAll(sent)
-        producer.close()
+        await producer.close()
         let reader = try await KafkaTopicReader(configuration: kafka, topics: ["cart.updated", "offer.accepted"])
         let stored = try await reader.read(topic: "cart.updated", count: 2) + reader.read(topic: "offer.accepted", count: 1)
         await reader.close()

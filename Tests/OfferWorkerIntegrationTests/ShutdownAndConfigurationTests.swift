@@ -27,7 +27,7 @@ struct ShutdownAndConfigurationTests {
         let reports = try await producer.send(carts.map {
             ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: Fixtures.codec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
         }).map { try $0.get() }
-        producer.close()
+        await producer.close()
         let reader = try await KafkaTopicReader(configuration: kafka, topics: [topics.offerPresented])
         _ = try await reader.read(topic: topics.offerPresented, count: 18)
 

@@ -39,7 +39,7 @@ struct SoakTests {
         let acceptances = Self.spreadingKeyless(workload.acceptances(count: Self.acceptanceRecords, of: presented), over: 24)
         let acceptanceReports = try await producer.send(acceptances).map { try $0.get() }
         try Self.requireRetained(zip(acceptances, acceptanceReports))
-        producer.close()
+        await producer.close()
         let inputs = try await group.inputs(carts: carts.count, acceptances: acceptances.count)
         try await group.waitUntilCommitted(inputs, timeout: .seconds(120))
         let processed = ContinuousClock.now

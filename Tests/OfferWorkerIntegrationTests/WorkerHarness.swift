@@ -132,7 +132,7 @@ final class WorkerHarness: Sendable {
     /// Graceful shutdown of every worker still running, as on SIGTERM; throws what a worker
     /// threw.
     func stop() async throws {
-        producer.close()
+        await producer.close()
         for worker in workers.withLock({ $0 }) { try await worker.stop() }
         await outputs.close()
     }

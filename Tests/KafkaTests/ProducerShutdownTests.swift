@@ -1,0 +1,91 @@
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+import Testing
+
+/// A producer whose broker is gone must not hold Swift's cooperative threads while it waits,
+/// and a caller that gives up on a send must get control back at once.
+@Suite("Producer shutdown and cancellation with the broker down", .serialized)
+struct ProducerShutdownTests {
+    /// A cluster whose only broker is down, and a producer that would wait a minute for it.
+    private static func unreachable(log: LogCapture? = nil) throws -> (EmbeddedKafkaCluster, KafkaProducer) {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("events", partitions: 1)
+        cluster.setBrokerDown(1)
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "60000"]),
+            logger: log.map { log in Logger(label: "test") { _ in log } } ?? Logger(label: "test"))
+        return (cluster, producer)
+    }
+
+    private static let closeTimeout = Duration.seconds(3)
+
+    private static let record = ProducerRecord(topic: "events", key: Array("k".utf8), value: Array("v".utf8))
+
+    @Test("cancelling the task of a send in flight returns at once, every unsettled record failed as cancelled")
+    func cancelledSendReturnsAtOnce() async throws {
+        let (cluster, producer) = try Self.unreachable()
+        let started = ContinuousClock.now
+        let sending = Task { await producer.send([Self.record, Self.record, Self.record]) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(producer.inFlightCount == 3, "the records were handed to librdkafka and wait for the broker")
+        sending.cancel()
+        let results = await sending.value
+        let waited = ContinuousClock.now - started
+        #expect(waited < .seconds(5), "the send returned \(waited) after it started; its records time out only after 60 s")
+        #expect(results.count == 3)
+        #expect(results.allSatisfy { if case .failure(let error) = $0 { error == .cancelled } else { false } })
+
+        // A task cancelled before it sends enqueues nothing.
+        let before = producer.inFlightCount
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await producer.send([Self.record])
+        }
+        #expect(await early.value.allSatisfy { if case .failure(let error) = $0 { error == .cancelled } else { false } })
+        #expect(producer.inFlightCount == before)
+        await producer.close(timeout: .zero)
+        withExtendedLifetime(cluster) {}
+    }
+
+    @Test("closing producers with undelivered records waits out their timeout without holding the cooperative pool")
+    func closeDoesNotBlockThePool() async throws {
+        // More producers than the cooperative pool has threads (one per core): if close() waited
+        // on a pool thread, the heartbeat task below could not run until they had all given up.
+        let count = ProcessInfo.processInfo.activeProcessorCount + 2
+        let log = LogCapture()
+        var clients: [(EmbeddedKafkaCluster, KafkaProducer)] = []
+        for _ in 0..<count { clients.append(try Self.unreachable(log: log)) }
+        var abandoned: [Task<[Result<DeliveryReport, KafkaError>], Never>] = []
+        for (_, producer) in clients { abandoned.append(Task { await producer.send([Self.record]) }) }
+        try await Task.sleep(for: .milliseconds(300))
+
+        let longestGap = Atomic<Int>(0)
+        let heartbeat = Task {
+            var last = ContinuousClock.now
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(20))
+                let now = ContinuousClock.now
+                let gap = Int((now - last) / .milliseconds(1))
+                longestGap.store(max(longestGap.load(ordering: .relaxed), gap), ordering: .relaxed)
+                last = now
+            }
+        }
+        let started = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for (_, producer) in clients { group.addTask { await producer.close(timeout: Self.closeTimeout) } }
+        }
+        let closing = ContinuousClock.now - started
+        heartbeat.cancel()
+        _ = await heartbeat.value
+        for task in abandoned { task.cancel() }
+
+        #expect(closing >= Self.closeTimeout - .milliseconds(100), "close must wait for undelivered records up to its timeout; it took \(closing)")
+        #expect(closing < .seconds(10), "the closes wait in parallel; they took \(closing)")
+        #expect(log.messages.filter { $0.contains("records still undelivered at close") }.count == count)
+        // A close holding a pool thread would stall the heartbeat for a whole close timeout;
+        // a loaded machine stalls it for a second or so at worst.
+        #expect(longestGap.load(ordering: .relaxed) < 2_500, "a task waited \(longestGap.load(ordering: .relaxed)) ms for a cooperative thread")
+    }
+}
