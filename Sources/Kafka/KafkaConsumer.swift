@@ -218,6 +218,12 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The statistics librdkafka emitted since the last call, if any: every
+    /// `statistics.interval.ms`, served by this consumer's polls.
+    public func takeStatistics() -> KafkaStatistics? {
+        client.context.statistics.withLock { latest in defer { latest = nil }; return latest }
+    }
+
     var nativeHandle: OpaquePointer { client.handle }
 
     /// The fatal error this consumer raised, if any.

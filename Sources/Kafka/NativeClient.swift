@@ -16,6 +16,8 @@ final class ClientContext: Sendable {
     let lastError = Mutex<KafkaError?>(nil)
     /// The latest failed asynchronous offset commit, until taken.
     let commitFailure = Mutex<KafkaError?>(nil)
+    /// The latest statistics (when `statistics.interval.ms` is set), until taken.
+    let statistics = Mutex<KafkaStatistics?>(nil)
 
     init(logger: Logger) {
         self.logger = logger
@@ -58,6 +60,13 @@ final class NativeClient: @unchecked Sendable {
             // A lost connection is retried by librdkafka; "all brokers down" says it when it matters.
             let transient = rd_kafka_resp_err_t(err) == RD_KAFKA_RESP_ERR__TRANSPORT
             context.logger.log(level: transient ? .info : .warning, "Kafka client error", metadata: ["error": "\(error)"])
+        }
+        rd_kafka_conf_set_stats_cb(conf) { _, json, length, opaque in
+            guard let json, let context = ClientContext.from(opaque),
+                  let statistics = KafkaStatistics(json: UnsafeRawBufferPointer(start: json, count: length))
+            else { return 0 }
+            context.statistics.withLock { $0 = statistics }
+            return 0  // librdkafka frees the JSON
         }
         configure(conf)
         var errorText = [CChar](repeating: 0, count: 512)

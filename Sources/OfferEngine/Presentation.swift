@@ -94,7 +94,7 @@ public struct Presentation: Sendable, Hashable {
 }
 
 /// 64-bit FNV-1a.
-private struct FNV1a {
+struct FNV1a {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 
     mutating func add(_ byte: UInt8) {

@@ -71,6 +71,7 @@ struct EventProcessor: Sendable {
             store.observe(cart.occurredAt, partition: record.partition)
         }
         metrics.presented.increment(by: presented.count)
+        for presentation in presented { metrics.offerEvents.increment(.presented, offerId: presentation.offerId) }
         return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, wire: wire) }
     }
 
@@ -83,9 +84,11 @@ struct EventProcessor: Sendable {
         switch outcome {
         case .mutation(let mutation):
             metrics.mutations.increment()
+            metrics.offerEvents.increment(.mutation, offerId: mutation.offerId)
             return [ProducerRecord(mutation, topic: topics.cartMutation, source: eventSource, wire: wire)]
         case .rejected(let rejection):
             metrics.rejections.increment()
+            if let offerId = rejection.offerId { metrics.offerEvents.increment(.rejected, offerId: offerId) }
             return [ProducerRecord(rejection, topic: topics.offerRejected, source: eventSource, wire: wire)]
         case .alreadyAccepted:
             metrics.duplicateAcceptances.increment()

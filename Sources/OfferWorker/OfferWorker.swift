@@ -47,7 +47,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
 
         let live = LiveCatalog(catalog)
         let catalogMetrics = CatalogMetrics()
-        catalogMetrics.offers.record(catalog.offers.count)
+        catalogMetrics.loaded(catalog)
         // The catalog topic is read in full before any event is processed.
         let follower: CatalogTopicFollower? = try await {
             guard let topic = configuration.catalogTopic, let partitions = topology.catalogPartitions else { return nil }
@@ -65,7 +65,10 @@ public struct OfferWorker: Service, CustomStringConvertible {
             logger: logger)
         if exactlyOnce { try await runOffPool { try producer.initTransactions() } }
         let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)
-        let consumer = try KafkaConsumer(configuration: kafka.merging(["group.id": configuration.groupId]), logger: logger)
+        var group = kafka.merging(["group.id": configuration.groupId])
+        // Consumer lag comes from librdkafka's statistics.
+        if group["statistics.interval.ms"] == nil { group["statistics.interval.ms"] = "\(WorkerConfiguration.defaultStatisticsIntervalMs)" }
+        let consumer = try KafkaConsumer(configuration: group, logger: logger)
         try consumer.subscribe(to: topology.inputs)
         logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
 

@@ -60,6 +60,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     private var nextToken: UInt = 1
     private var catalogGeneration = 0
     private var assigned = Set<TopicPartition>()
+    private var lag: ConsumerLagGauges
     private var lastCommitted: [TopicPartition: Int64] = [:]
     private var inTransaction = false
     private var outputs: [ProducerRecord] = []
@@ -78,6 +79,7 @@ final class ProcessingPipeline: @unchecked Sendable {
         self.processor = processor
         self.settings = settings
         self.logger = logger
+        lag = ConsumerLagGauges(factory: processor.metrics.factory)
         catalogGeneration = live.current.generation
     }
 
@@ -142,6 +144,7 @@ final class ProcessingPipeline: @unchecked Sendable {
                     let wait = idle ? min(Duration.milliseconds(100), settings.commitInterval) : .zero
                     let events = try consumer.pollBlocking(maxRecords: settings.maxBatchSize, timeout: wait)
                     readiness.polled()
+                    if let statistics = consumer.takeStatistics() { lag.update(statistics, assigned: assigned) }
                     try handle(events)
                     takeDeliveries(timeout: events.isEmpty && !idle ? .milliseconds(1) : .zero)
                 }
@@ -172,6 +175,7 @@ final class ProcessingPipeline: @unchecked Sendable {
                 try process(records)
             case .partitionsAssigned(let partitions):
                 logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
+                processor.metrics.partitionsAssigned.increment()
                 readiness.partitionsAssigned(partitions)
                 for partition in Set(partitions.map(\.partition)).subtracting(store.ownedPartitions).sorted() {
                     try takeOwnership(of: partition)
@@ -203,7 +207,9 @@ final class ProcessingPipeline: @unchecked Sendable {
             let partition = record.topicPartition
             guard assigned.contains(partition) else { skipped += 1; continue }
             outputs.removeAll(keepingCapacity: true)
+            let began = ContinuousClock.now
             processor.process(record, store: &store, into: &outputs)
+            processor.metrics.eventProcessing.record(duration: began.duration(to: .now))
             for output in outputs {
                 try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
             }
@@ -218,6 +224,7 @@ final class ProcessingPipeline: @unchecked Sendable {
             logger.info("idle carts forgotten", metadata: ["evicted": "\(evicted)", "carts": "\(store.cartCount)"])
         }
         processor.metrics.cartSessions.record(store.cartCount)
+        processor.metrics.outputsInFlight.record(inFlight.count)
         processor.metrics.batchDuration.record(duration: start.duration(to: .now))
     }
 
@@ -401,6 +408,8 @@ final class ProcessingPipeline: @unchecked Sendable {
             commitDurable(blocking: true)
         }
         assigned.subtract(revoked)
+        lag.forget(revoked)
+        processor.metrics.partitionsRevoked.increment()
         readiness.partitionsRevoked(partitions)
         progress.forget(revoked)
         for partition in revoked { lastCommitted.removeValue(forKey: partition) }
@@ -437,8 +446,10 @@ final class ProcessingPipeline: @unchecked Sendable {
         let start = ContinuousClock.now
         let source = TopicPartition(topic: settings.topics.changelog, partition: partition)
         let end = try consumer.watermarksBlocking(of: source).high
+        defer { processor.metrics.restoreDuration.record(duration: start.duration(to: .now)) }
         if store.canResume(partition: partition, changelogEnd: end) {
             store.resume(partition: partition)
+            processor.metrics.restoresKept.increment()
             logger.info("partition state kept: this worker wrote its changelog last", metadata: [
                 "partition": "\(partition)", "changelogEnd": "\(end)",
             ])
@@ -447,6 +458,7 @@ final class ProcessingPipeline: @unchecked Sendable {
         let read = try restorer.readChangelog(source, logger: logger)
         let (carts, records, readEnd, unreadable) = (read.carts, read.records, read.end, read.unreadable)
         store.restore(partition: partition, carts: carts, changelogEnd: readEnd)
+        processor.metrics.restoresFromChangelog.increment()
         logger.info("partition state restored", metadata: [
             "partition": "\(partition)", "carts": "\(carts.count)", "changelogRecords": "\(records)",
             "unreadable": "\(unreadable)", "took": "\(ContinuousClock.now - start)",

@@ -98,6 +98,12 @@ public struct WorkerConfiguration: Sendable {
     /// Whether missing output topics are left to the brokers to create on first write;
     /// otherwise the worker refuses to start without them.
     public var outputTopicsAutoCreated: Bool
+    /// How many offers get their own `offer_id` label in `offer_worker_offer_events_total`;
+    /// the rest share `_other`, so a large catalog cannot explode the metric's series.
+    public var offerLabelLimit = WorkerConfiguration.defaultOfferLabelLimit
+    public static let defaultOfferLabelLimit = 100
+    /// librdkafka's `statistics.interval.ms` when not set: how often consumer lag is measured.
+    static let defaultStatisticsIntervalMs = 5000
 
     public init(
         kafka: KafkaConfiguration,
@@ -154,6 +160,8 @@ public struct WorkerConfiguration: Sendable {
         public static let metricsPort = 0...65_535
         /// Partitions per topic of an embedded broker.
         public static let embeddedPartitions = 1...1000
+        /// Offers with their own label in the per-offer metrics.
+        public static let offerLabelLimit = 0...10_000
         /// Between commits of offsets (and transactions).
         public static let commitIntervalMs = 1...60_000
         /// How far an event time may be from its record timestamp, up to a year.
@@ -183,6 +191,7 @@ public struct WorkerConfiguration: Sendable {
             ("--max-cart-lines", limits.maxLines, Bounds.maxCartLines),
             ("--cart-idle-seconds", cartIdleSeconds, Bounds.cartIdleSeconds),
             ("--presentation-retention-seconds", presentationRetentionSeconds, Bounds.presentationRetentionSeconds),
+            ("--metrics-offer-labels", offerLabelLimit, Bounds.offerLabelLimit),
             ("--commit-interval-ms", Int(commitInterval.components.seconds * 1000 + commitInterval.components.attoseconds / 1_000_000_000_000_000), Bounds.commitIntervalMs),
         ]
         problems += numbers.compactMap { Self.rangeProblem($0, $1, $2) }

@@ -19,11 +19,24 @@ struct WorkerMetrics: Sendable {
     let cartSessions: Gauge
     let evictedCarts: Counter
     let batchDuration: Metrics.Timer
+    /// Time to turn one input record into its outputs (decode, evaluate, encode), a histogram.
+    let eventProcessing: Metrics.Timer
+    let offerEvents: OfferEventCounters
+    let partitionsAssigned: Counter
+    let partitionsRevoked: Counter
+    /// Partitions whose state was read from the changelog, and those kept from before.
+    let restoresFromChangelog: Counter
+    let restoresKept: Counter
+    let restoreDuration: Metrics.Timer
+    /// Outputs and changelog records produced and not yet acknowledged.
+    let outputsInFlight: Gauge
+    let factory: any MetricsFactory
 
     /// Metrics reported to `factory`: the process's metrics system by default. A replay
     /// passes `NOOPMetricsHandler.instance`, so what it simulates never shows in the
     /// metrics of a worker running in the same process.
-    init(factory: any MetricsFactory = MetricsSystem.factory) {
+    init(factory: any MetricsFactory = MetricsSystem.factory, offerLabelLimit: Int = WorkerConfiguration.defaultOfferLabelLimit) {
+        self.factory = factory
         cartEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "cart.updated")], factory: factory)
         acceptanceEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "offer.accepted")], factory: factory)
         declineEvents = Counter(label: "offer_worker_input_events_total", dimensions: [("topic", "offer.declined")], factory: factory)
@@ -38,5 +51,13 @@ struct WorkerMetrics: Sendable {
         cartSessions = Gauge(label: "offer_worker_cart_sessions", factory: factory)
         evictedCarts = Counter(label: "offer_worker_idle_carts_evicted_total", factory: factory)
         batchDuration = Metrics.Timer(label: "offer_worker_batch_duration_seconds", factory: factory)
+        eventProcessing = Metrics.Timer(label: "offer_worker_event_processing_seconds", factory: factory)
+        offerEvents = OfferEventCounters(labelLimit: offerLabelLimit, factory: factory)
+        partitionsAssigned = Counter(label: "offer_worker_rebalances_total", dimensions: [("event", "assigned")], factory: factory)
+        partitionsRevoked = Counter(label: "offer_worker_rebalances_total", dimensions: [("event", "revoked")], factory: factory)
+        restoresFromChangelog = Counter(label: "offer_worker_partition_restores_total", dimensions: [("source", "changelog")], factory: factory)
+        restoresKept = Counter(label: "offer_worker_partition_restores_total", dimensions: [("source", "kept")], factory: factory)
+        restoreDuration = Metrics.Timer(label: "offer_worker_partition_restore_duration_seconds", factory: factory)
+        outputsInFlight = Gauge(label: "offer_worker_outputs_in_flight", factory: factory)
     }
 }

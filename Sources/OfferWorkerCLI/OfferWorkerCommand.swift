@@ -136,6 +136,8 @@ extension OfferWorkerCommand {
         var maxCartLines = WholeNumber(integerLiteral: EventLimits().maxLines)
         @Option(parsing: .unconditional, help: "Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 picks a free one; off when absent).")
         var metricsPort: WholeNumber?
+        @Option(parsing: .unconditional, help: "Offers with their own offer_id label in offer_worker_offer_events_total; the rest are counted as '_other'.")
+        var metricsOfferLabels = WholeNumber(integerLiteral: WorkerConfiguration.defaultOfferLabelLimit)
         @Option(parsing: .unconditional, help: "Carts with no event for this many seconds (event time) are forgotten.")
         var cartIdleSeconds: WholeNumber = 86_400
         @Option(parsing: .unconditional, help: "Milliseconds between offset commits (and transactions with --guarantee exactly-once).")
@@ -197,6 +199,7 @@ extension OfferWorkerCommand {
                 commitInterval: .milliseconds(number(commitIntervalMs, "--commit-interval-ms", Bounds.commitIntervalMs)))
             configuration.maxEventTimeAhead = number(maxEventTimeAhead, "--max-event-time-ahead", Bounds.eventTimeSkewSeconds)
             configuration.maxEventTimeBehind = number(maxEventTimeBehind, "--max-event-time-behind", Bounds.eventTimeSkewSeconds)
+            configuration.offerLabelLimit = number(metricsOfferLabels, "--metrics-offer-labels", Bounds.offerLabelLimit)
             problems += configuration.problems
             var catalog = try OfferCatalog(offers: [])
             if let offers {

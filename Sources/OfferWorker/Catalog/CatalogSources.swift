@@ -9,10 +9,20 @@ import UnixSignals
 /// Metrics of catalog changes, by source (`file` or `topic`).
 struct CatalogMetrics: Sendable {
     let offers = Gauge(label: "offer_worker_catalog_offers")
+    /// The catalog's ``OfferCatalog/fingerprint``: equal on pods that run the same offers.
+    let version = Gauge(label: "offer_worker_catalog_version")
+    let lastReload = Gauge(label: "offer_worker_catalog_last_reload_timestamp_seconds")
     let fileUpdates = Counter(label: "offer_worker_catalog_updates_total", dimensions: [("source", "file")])
     let topicUpdates = Counter(label: "offer_worker_catalog_updates_total", dimensions: [("source", "topic")])
     let fileRejections = Counter(label: "offer_worker_catalog_rejected_total", dimensions: [("source", "file")])
     let topicRejections = Counter(label: "offer_worker_catalog_rejected_total", dimensions: [("source", "topic")])
+
+    /// Records the catalog now in force, loaded at start-up or reloaded just now.
+    func loaded(_ catalog: OfferCatalog) {
+        offers.record(catalog.offers.count)
+        version.record(Double(catalog.fingerprint))
+        lastReload.record(Date().timeIntervalSince1970)
+    }
 }
 
 /// Reloads the catalog file when its contents change (checked every `interval`) and on
@@ -53,7 +63,7 @@ struct CatalogFileWatcher: Sendable {
             let catalog = try CatalogFile.load(path: path)
             try live.replaceFileOffers(catalog.offers)
             metrics.fileUpdates.increment()
-            metrics.offers.record(live.current.catalog.offers.count)
+            metrics.loaded(live.current.catalog)
             logger.info("offer catalog reloaded", metadata: ["file": "\(path)", "reason": "\(reason)", "offers": "\(catalog.offers.count)"])
         } catch {
             metrics.fileRejections.increment()
@@ -156,7 +166,7 @@ final class CatalogTopicFollower: Sendable {
                 try live.setTopicOffer(offerId, nil)
             }
             metrics.topicUpdates.increment()
-            metrics.offers.record(live.current.catalog.offers.count)
+            metrics.loaded(live.current.catalog)
             logger.info("offer catalog updated from the topic", metadata: ["offerId": "\(offerId)", "deleted": "\(record.value?.isEmpty ?? true)"])
         } catch {
             refuse(record, CatalogFileWatcher.problems(of: error))
