@@ -113,7 +113,9 @@ extension OfferWorkerCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the worker's processing over recorded traffic with any offer catalog, and report what it would have published.",
             discussion: """
-            Input: a recording (--input FILE, from offer-worker record), or the input topics between \
+            Input: a recording (--input FILE, from offer-worker record; --input - reads standard \
+            input, copied to a temporary file that is deleted afterwards, since the recording is read \
+            twice: to check and index it, then to process it), or the input topics between \
             --from and --to read from --bootstrap-servers (by assignment: no group is joined, no offset \
             committed). Every record goes through the exact code `run` executes (cart state, idle-cart \
             eviction, dead letters), so the outputs are the records the live worker publishes for the \
@@ -148,7 +150,7 @@ extension OfferWorkerCommand {
         @OptionGroup var processing: ProcessingOptions
         @OptionGroup var logging: LoggingOptions
 
-        @Option(help: ArgumentHelp("A recording to replay; without it, the input topics are read from Kafka.", valueName: "file"))
+        @Option(help: ArgumentHelp("A recording to replay (- for standard input, copied to a temporary file first: a replay reads its recording twice); without it, the input topics are read from Kafka.", valueName: "file"))
         var input: String?
         @Option(help: ArgumentHelp("Reading topics: the first record taken, earliest, an offset or an RFC 3339 time.", valueName: "earliest|offset|time"))
         var from: String?

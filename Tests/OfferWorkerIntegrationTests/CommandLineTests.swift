@@ -10,11 +10,12 @@ enum CommandLine {
     /// Runs to completion; returns the exit status and stdout + stderr.
     /// Runs off Swift's cooperative pool: a blocked pool thread would starve every other
     /// suite running in parallel.
-    static func run(_ arguments: [String]) async throws -> (Int32, String) {
-        try await offPool { try runBlocking(arguments) }
+    /// `standardInput`, when given, is written to the process through a pipe.
+    static func run(_ arguments: [String], standardInput: Data? = nil) async throws -> (Int32, String) {
+        try await offPool { try runBlocking(arguments, standardInput: standardInput) }
     }
 
-    private static func runBlocking(_ arguments: [String]) throws -> (Int32, String) {
+    private static func runBlocking(_ arguments: [String], standardInput: Data?) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -24,7 +25,17 @@ enum CommandLine {
         let output = Pipe()
         process.standardError = output
         process.standardOutput = output
+        let input = standardInput.map { _ in Pipe() }
+        if let input { process.standardInput = input }
         try process.run()
+        if let input, let standardInput {
+            // Written from another thread: the pipe holds only so much until the process reads.
+            let writer = input.fileHandleForWriting
+            Thread {
+                try? writer.write(contentsOf: standardInput)
+                try? writer.close()
+            }.start()
+        }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, text)
