@@ -29,7 +29,10 @@ enum CommandLineCheck {
 
     static func parse<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]) -> Outcome {
         var tokens = arguments.enumerated().map { Token(position: $0.offset, text: $0.element) }
-        var problems: [String] = []
+        // The command line's own problems, each at the position of its token, so they are
+        // listed in the order they were typed.
+        var found: [(position: Int, problem: String)] = []
+        var problems: [String] { found.sorted { $0.position < $1.position }.map(\.problem) }
         // Positions of tokens that follow an unknown option: most likely its value, dropped
         // without a second message if the parser has no use for them.
         var valuesOfUnknown = Set<Int>()
@@ -38,16 +41,16 @@ enum CommandLineCheck {
             let error: any Error
             do {
                 let command = try root.parseAsRoot(tokens.map(\.text))
-                guard !problems.isEmpty else { return .command(command) }
-                if let checked = command as? any CheckedCommand { problems += checked.optionProblems() }
-                return .problems(unique(problems))
+                guard !found.isEmpty else { return .command(command) }
+                let checked = (command as? any CheckedCommand)?.optionProblems() ?? []
+                return .problems(unique(problems + checked))
             } catch let caught {
                 error = caught
             }
             if root.exitCode(for: error) == .success { return .stop(error) }
             let message = root.message(for: error)
             if let (option, suggestion) = unknownOption(message), let index = index(of: option, in: tokens) {
-                problems.append("\(option): unknown option" + (suggestion.map { " (did you mean '\($0)'?)" } ?? ""))
+                found.append((tokens[index].position, "\(option): unknown option" + (suggestion.map { " (did you mean '\($0)'?)" } ?? "")))
                 if !tokens[index].text.contains("="), index + 1 < tokens.count, !tokens[index + 1].text.hasPrefix("-") {
                     valuesOfUnknown.insert(tokens[index + 1].position)
                 }
@@ -57,18 +60,18 @@ enum CommandLineCheck {
                     if let index = tokens.firstIndex(where: { $0.text == value && valuesOfUnknown.contains($0.position) }) {
                         tokens.remove(at: index)
                     } else if let index = tokens.firstIndex(where: { $0.text == value }) {
-                        problems.append("unexpected argument '\(value)'")
+                        found.append((tokens[index].position, "unexpected argument '\(value)'"))
                         tokens.remove(at: index)
                     } else {
                         return finish(problems, message, error)
                     }
                 }
             } else if let (option, value) = invalidValue(message), let index = index(of: option, value: value, in: tokens) {
-                problems.append("\(option): '\(value)' is not a valid value")
+                found.append((tokens[index].position, "\(option): '\(value)' is not a valid value"))
                 let attached = tokens[index].text.hasPrefix(option + "=")
                 tokens.removeSubrange(index...(attached ? index : index + 1))
             } else if let option = missingValue(message), let index = tokens.lastIndex(where: { $0.text == option }) {
-                problems.append("\(option) needs a value")
+                found.append((tokens[index].position, "\(option) needs a value"))
                 tokens.remove(at: index)
             } else {
                 return finish(problems, message, error)

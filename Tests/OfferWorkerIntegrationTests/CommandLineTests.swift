@@ -87,6 +87,58 @@ struct CommandLineTests {
         #expect(broker.terminationStatus == 0)
     }
 
+    @Test("every mistake of a command line is reported in one run: unknown flags (with the likely name), bad numbers and names, refused Kafka properties; nothing is connected to")
+    func everyBadFlagInOneRun() async throws {
+        let offers = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offers) }
+        let start = ContinuousClock.now
+        let (status, output) = try await CommandLine.run([
+            "run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offers.path,
+            "--bogus", "1", "--comit-interval-ms", "5", "--commit-interval-ms", "abc", "--metrics-port", "70000",
+            "-X", "acks=banana", "--log-level", "loud", "--guarantee", "twice", "--max-offers-per-cart=-3", "--log-format",
+        ])
+        #expect(status == 1, "\(output)")
+        #expect(ContinuousClock.now - start < .seconds(10), "nothing waits for a broker")
+        let problems = output.split(separator: "\n").filter { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+        #expect(problems == [
+            "--bogus: unknown option",
+            "--comit-interval-ms: unknown option (did you mean '--commit-interval-ms'?)",
+            "--log-format needs a value",
+            "--log-level must be one of trace, debug, info, notice, warning, error, critical (got 'loud')",
+            "--metrics-port must be between 0 and 65535 (got 70000)",
+            "--max-offers-per-cart must be between 1 and 100 (got -3)",
+            "--guarantee must be one of at-least-once, exactly-once (got 'twice')",
+            "--commit-interval-ms must be a whole number between 1 and 60000 (got 'abc')",
+            #"Kafka property acks refused: Invalid value for configuration property "request.required.acks""#,
+        ], "\(output)")
+        #expect(output.hasPrefix("Error: invalid configuration:\n"), "\(output)")
+        #expect(!output.contains("Usage"), "\(output)")
+
+        // Every command goes through the same check.
+        for (arguments, expected) in [
+            (["replay", "--input", "r.jsonl", "--ofers", "o.json", "--max-cart-lines", "0", "--log-format", "xml"],
+             ["--ofers: unknown option (did you mean '--offers'?)", "--log-format must be one of text, json (got 'xml')",
+              "--max-cart-lines must be between 1 and 100000 (got 0)", "give the catalog to replay with: --offers FILE"]),
+            (["record", "--bootstrap-servers", "127.0.0.1:1", "--topic", "cart.updated", "--from", "yesterday"],
+             ["--topic: unknown option (did you mean '--topics'?)", "give the recording file: --output FILE (- for standard output)",
+              "--from must be earliest, latest, an offset or an RFC 3339 time such as 2026-11-24T10:00:00Z (got 'yesterday')"]),
+            (["broker", "--partition", "2", "--partitions", "0"],
+             ["--partition: unknown option (did you mean '--partitions'?)", "--partitions must be between 1 and 1000 (got 0)"]),
+            (["demo", "--x", "--partitions", "lots"],
+             ["--x: unknown option", "--partitions must be a whole number between 1 and 1000 (got 'lots')"]),
+            (["offers", "validate", "--strict", offers.path], ["--strict: unknown option"]),
+        ] {
+            let (status, output) = try await CommandLine.run(arguments)
+            #expect(status == 1, "\(arguments): \(output)")
+            let problems = output.split(separator: "\n").filter { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+            #expect(problems == expected, "\(arguments): \(output)")
+        }
+
+        // Help is still help.
+        let (helpStatus, help) = try await CommandLine.run(["run", "--help"])
+        #expect(helpStatus == 0 && help.contains("--max-offers-per-cart") && help.contains("--commit-interval-ms"), "\(help)")
+    }
+
     @Test("offers validate reports every problem with its path and exits non-zero")
     func validateOffers() async throws {
         let bad = try CommandLine.temporaryFile(#"""
