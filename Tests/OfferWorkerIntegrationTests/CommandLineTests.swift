@@ -139,6 +139,44 @@ struct CommandLineTests {
         #expect(helpStatus == 0 && help.contains("--max-offers-per-cart") && help.contains("--commit-interval-ms"), "\(help)")
     }
 
+    @Test("a custom --state-topic missing on the embedded broker is refused at once, naming the command that creates it; with the topic the worker starts")
+    func stateTopicOnEmbeddedBroker() async throws {
+        let offers = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offers) }
+        let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: 2)
+        let start = ContinuousClock.now
+        let (status, output) = try await CommandLine.run([
+            "run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offers.path, "--state-topic", "shop.cart-state",
+        ])
+        #expect(status == 1, "\(output)")
+        #expect(ContinuousClock.now - start < .seconds(15), "refused at once, not after a CreateTopics timeout")
+        #expect(output.contains("the state topic shop.cart-state does not exist, and the embedded broker cannot create topics once started"), "\(output)")
+        #expect(output.contains("offer-worker broker --state-topic shop.cart-state"), "\(output)")
+        #expect(!output.contains("creating the state topic") && !output.contains("_TIMED_OUT"), "\(output)")
+
+        // The fix it names: a broker started with the topic (what `broker --state-topic` does).
+        var names = TopicNames()
+        names.changelog = "shop.cart-state"
+        let fixed = try EmbeddedKafkaCluster.withWorkerTopics(names, partitions: 2)
+        let worker = Process()
+        worker.executableURL = CommandLine.executable
+        worker.arguments = ["run", "--bootstrap-servers", fixed.bootstrapServers, "--offers", offers.path, "--state-topic", "shop.cart-state"]
+        let pipe = Pipe()
+        worker.standardOutput = pipe
+        worker.standardError = pipe
+        let collected = OutputCollector(pipe.fileHandleForReading)
+        try worker.run()
+        defer { if worker.isRunning { worker.terminate() } }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while worker.isRunning && !collected.text().contains("offer worker started: consuming") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(collected.text().contains("offer worker started: consuming"), "\(collected.text())")
+        kill(worker.processIdentifier, SIGTERM)
+        try await offPool { worker.waitUntilExit() }
+        #expect(worker.terminationStatus == 0, "\(collected.text())")
+    }
+
     @Test("offers validate reports every problem with its path and exits non-zero")
     func validateOffers() async throws {
         let bad = try CommandLine.temporaryFile(#"""

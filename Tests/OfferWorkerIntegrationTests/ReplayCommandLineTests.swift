@@ -156,6 +156,20 @@ struct ReplayCommandLineTests {
         try await harness.stop()
     }
 
+    @Test("sandbox topics missing on the embedded broker are refused at once, pointing to --output")
+    func sandboxOnEmbeddedBroker() async throws {
+        let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: 2)
+        let offers = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offers) }
+        let start = ContinuousClock.now
+        let (status, output) = try await CommandLine.run([
+            "replay", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offers.path, "--output-topic-prefix", "sandbox.", "--quiet",
+        ])
+        #expect(status == 1, "\(output)")
+        #expect(ContinuousClock.now - start < .seconds(15), "refused at once, not after a CreateTopics timeout")
+        #expect(output.contains("sandbox topic(s) sandbox.offer.presented, sandbox.cart.mutation, sandbox.offer.rejected, sandbox.offer-worker.dlq do not exist, and the embedded broker cannot create topics once started: write the outputs to a file (--output FILE) instead"), "\(output)")
+    }
+
     @Test("a replay that cannot run says every reason at once")
     func refused() async throws {
         let (status, output) = try await CommandLine.run([

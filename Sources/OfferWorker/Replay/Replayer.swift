@@ -286,6 +286,10 @@ public final class Replayer {
             return ["output topic(s) \(missing.joined(separator: ", ")) do not exist"]
         }
         let created = missing.map { NewTopic(name: options.outputTopic($0), partitions: counts[$0] ?? fallback, replicationFactor: -1) }
+        if await admin.isEmbeddedCluster() {
+            // Its CreateTopics requests only time out (see EmbeddedKafkaCluster.isEmbedded).
+            return ["sandbox topic(s) \(created.map(\.name).joined(separator: ", ")) do not exist, and the embedded broker cannot create topics once started: write the outputs to a file (--output FILE) instead"]
+        }
         logger.info("creating sandbox topics", metadata: ["topics": "\(created.map(\.name))"])
         do {
             try await admin.createTopics(created)
