@@ -28,6 +28,13 @@ enum CommandLineCheck {
     }
 
     static func parse<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]) -> Outcome {
+        // A first word that names no command would be read as an argument of the default
+        // command, and the rest checked against the wrong options: it is the one problem.
+        let commands = root.configuration.subcommands.map { $0._commandName }
+        if let first = arguments.first, !first.hasPrefix("-"), !commands.contains(first), first != "help" {
+            let likely = UnknownFields.suggestion(for: first, among: commands).map { "did you mean '\($0)'? " } ?? ""
+            return .problems(["'\(first)' is not a command (\(likely)commands: \(commands.joined(separator: ", ")))"])
+        }
         var tokens = arguments.enumerated().map { Token(position: $0.offset, text: $0.element) }
         // The command line's own problems, each at the position of its token, so they are
         // listed in the order they were typed.

@@ -88,9 +88,9 @@ struct TopicOptions: ParsableArguments {
 }
 
 struct LoggingOptions: ParsableArguments {
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: "Log level.")
     var logLevel = Choice(Logger.Level.info)
-    @Option(help: "Log format: text, or json (one JSON object per line, for log pipelines).")
+    @Option(help: "Log format: json is one JSON object per line, for log pipelines.")
     var logFormat = Choice(LogFormat.text)
 
     enum LogFormat: String, CaseIterable, Sendable { case text, json }
@@ -144,7 +144,7 @@ extension OfferWorkerCommand {
         var metricsPort: WholeNumber?
         @Option(parsing: .unconditional, help: "Milliseconds between offset commits (and transactions with --guarantee exactly-once).")
         var commitIntervalMs: WholeNumber = 100
-        @Option(help: "at-least-once, or exactly-once (Kafka transactions; needs --transactional-id).")
+        @Option(help: "Delivery guarantee: exactly-once uses Kafka transactions and needs --transactional-id.")
         var guarantee = Choice(DeliveryGuarantee.atLeastOnce)
         @Option(help: "transactional.id for exactly-once: stable per pod, unique in the group (for example the pod name).")
         var transactionalId: String?
