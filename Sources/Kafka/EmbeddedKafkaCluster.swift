@@ -35,6 +35,15 @@ public final class EmbeddedKafkaCluster: Sendable {
         rd_kafka_mock_cluster_destroy(cluster)
     }
 
+    /// Whether a cluster id (``KafkaAdmin/clusterID(timeout:)``) is an embedded cluster's:
+    /// librdkafka names its mock clusters `mockCluster…`. Such a cluster creates topics only
+    /// through ``createTopic(_:partitions:replicationFactor:)``, in the process that runs it;
+    /// an admin CreateTopics request waits for a controller it never names and times out, so a
+    /// client that finds it can say what to do at once instead.
+    public static func isEmbedded(clusterID: String) -> Bool {
+        clusterID.hasPrefix("mockCluster")
+    }
+
     /// Creates a topic (replication factor at most the broker count).
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws(KafkaError) {
         let err = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))

@@ -48,6 +48,23 @@ public final class KafkaAdmin: Sendable {
         return try result.get()
     }
 
+    /// The cluster's id, from its metadata; `nil` when none comes within `timeout` (or the
+    /// broker is too old to give one).
+    public func clusterID(timeout: Duration = .seconds(10)) async -> String? {
+        await runBlocking { [client] in
+            guard let id = rd_kafka_clusterid(client.handle, Int32(timeout.milliseconds)) else { return nil }
+            defer { rd_kafka_mem_free(client.handle, id) }
+            return String(cString: id)
+        }
+    }
+
+    /// Whether the cluster is an ``EmbeddedKafkaCluster`` (`offer-worker broker`, `run
+    /// --embedded`), which cannot create topics on request: see
+    /// ``EmbeddedKafkaCluster/isEmbedded(clusterID:)``.
+    public func isEmbeddedCluster() async -> Bool {
+        await clusterID().map(EmbeddedKafkaCluster.isEmbedded(clusterID:)) ?? false
+    }
+
     /// Creates `topics`; a topic that already exists is not an error.
     public func createTopics(_ topics: [NewTopic], timeout: Duration = .seconds(30)) async throws(KafkaError) {
         guard !topics.isEmpty else { return }

@@ -4,8 +4,9 @@
 /// events, by contrast, stay tolerant of unknown fields (see docs/offers.md).
 ///
 /// The problem names the field and, when it is close to a known one, the likely name:
-/// `offers[0].currancy: unknown field (did you mean 'currency'?)`.
-enum UnknownFields {
+/// `offers[0].currancy: unknown field (did you mean 'currency'?)`. The command line uses the
+/// same rule for its suggestion for an unknown option, so both kinds of typo read alike.
+public enum UnknownFields {
     /// The text of the problem for `field` where only `known` are allowed.
     static func problem(_ field: String, known: [String]) -> String {
         if let likely = suggestion(for: field, among: known) {
@@ -17,7 +18,7 @@ enum UnknownFields {
     /// The known name `field` most likely stands for: the same name in another case, or
     /// one within a few edits (a typo, a missing or extra letter, two letters swapped; more
     /// edits are allowed for longer names). `nil` when nothing is that close.
-    static func suggestion(for field: String, among known: [String]) -> String? {
+    public static func suggestion(for field: String, among known: [String]) -> String? {
         let typed = Array(field.lowercased().unicodeScalars)
         var best: (name: String, distance: Int)?
         for name in known {

@@ -106,6 +106,10 @@ public struct OfferWorker: Service, CustomStringConvertible {
 
     /// The changelog must be partitioned like the inputs, since partition N's state is
     /// written to its partition N; it is created, compacted, when missing.
+    ///
+    /// The embedded broker (`offer-worker broker`, `run --embedded`) creates topics only when
+    /// it starts: there a missing state topic (a custom `--state-topic`) is refused at once,
+    /// naming the command that creates it, rather than after a CreateTopics request times out.
     private func ensureChangelog(admin: KafkaAdmin, counts: [String: Int], partitions: Int) async throws {
         let changelog = configuration.topics.changelog
         if let count = counts[changelog] {
@@ -114,8 +118,24 @@ public struct OfferWorker: Service, CustomStringConvertible {
             }
             return
         }
+        if await admin.isEmbeddedCluster() {
+            throw ConfigurationError(problems: [Self.missingStateTopicOnEmbeddedBroker(changelog)])
+        }
         logger.info("creating the state topic", metadata: ["topic": "\(changelog)", "partitions": "\(partitions)"])
-        try await admin.createTopics([NewTopic(name: changelog, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])])
+        do {
+            try await admin.createTopics([NewTopic(name: changelog, partitions: partitions, replicationFactor: -1, config: ["cleanup.policy": "compact"])])
+        } catch {
+            throw ConfigurationError(problems: [
+                "the state topic \(changelog) does not exist and could not be created (\(error)): create it compacted (cleanup.policy=compact) with \(partitions) partitions, like the inputs, or allow the worker to create topics",
+            ])
+        }
+    }
+
+    /// What to do about a missing state topic on the embedded broker.
+    static func missingStateTopicOnEmbeddedBroker(_ topic: String) -> String {
+        "the state topic \(topic) does not exist, and the embedded broker cannot create topics once started: start it with the topic "
+            + "(offer-worker broker --state-topic \(topic), with the same topic options as the worker; or run --embedded --state-topic \(topic)), "
+            + "or leave --state-topic at its default (\(TopicNames().changelog)), which the embedded broker creates"
     }
 
     /// What the worker found at start-up.

@@ -14,6 +14,12 @@ struct OfferWorkerCommand: AsyncParsableCommand {
         abstract: "Presents cart upsells and cross-sells from Kafka events and turns accepted offers into cart mutations.",
         subcommands: [Run.self, Broker.self, Demo.self, Offers.self, Record.self, Replay.self],
         defaultSubcommand: Run.self)
+
+    /// ArgumentParser's entry point stops at the first unknown flag or unreadable value;
+    /// this one reports every mistake of the command line in one run (``CommandLineCheck``).
+    static func main() async {
+        await CommandLineCheck.main(Self.self, Array(CommandLine.arguments.dropFirst()))
+    }
 }
 
 struct KafkaOptions: ParsableArguments {
@@ -82,16 +88,24 @@ struct TopicOptions: ParsableArguments {
 }
 
 struct LoggingOptions: ParsableArguments {
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-    @Option(help: "Log format: text, or json (one JSON object per line, for log pipelines).")
-    var logFormat: LogFormat = .text
+    @Option(help: "Log level.")
+    var logLevel = Choice(Logger.Level.info)
+    @Option(help: "Log format: json is one JSON object per line, for log pipelines.")
+    var logFormat = Choice(LogFormat.text)
 
-    enum LogFormat: String, ExpressibleByArgument { case text, json }
+    enum LogFormat: String, CaseIterable, Sendable { case text, json }
 
+    /// Adds a problem for a level or format that names none.
+    func check(into problems: inout [String]) {
+        _ = logLevel.value("--log-level", into: &problems)
+        _ = logFormat.value("--log-format", into: &problems)
+    }
+
+    /// Sets up logging (with the defaults for a level or format that names none: those are
+    /// reported by ``check(into:)`` before anything is logged).
     func bootstrap(label: String) -> Logger {
-        let level = logLevel
-        let format = logFormat
+        let level = logLevel.value(or: .info)
+        let format = logFormat.value(or: .text)
         LoggingSystem.bootstrap { label in
             switch format {
             case .text:
@@ -108,15 +122,14 @@ struct LoggingOptions: ParsableArguments {
     }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
-extension DeliveryGuarantee: ExpressibleByArgument {}
 
 extension OfferWorkerCommand {
-    struct Run: AsyncParsableCommand {
+    struct Run: CheckedCommand {
         static let configuration = CommandConfiguration(abstract: "Run the worker as a member of a consumer group.")
 
         @OptionGroup var kafka: KafkaOptions
         @OptionGroup var topics: TopicOptions
+        @OptionGroup var processing: ProcessingOptions
         @OptionGroup var logging: LoggingOptions
 
         @Option(help: "Offer catalog file, JSON or YAML: {\"offers\": [...]}; reloaded when it changes and on SIGHUP.") var offers: String?
@@ -125,35 +138,20 @@ extension OfferWorkerCommand {
         @Option(parsing: .unconditional, help: "Seconds between checks of the offers file for changes (0: only on SIGHUP).")
         var offersReloadInterval: WholeNumber = 5
         @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
-        @Option(parsing: .unconditional, help: "At most this many offers are presented per cart event.")
-        var maxOffersPerCart: WholeNumber = 3
         @Option(parsing: .unconditional, help: "Records taken per poll of the input (the loop keeps producing while earlier outputs are in flight).")
         var maxBatchSize: WholeNumber = 500
-        @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
-        @Option(parsing: .unconditional, help: "Input events larger than this many bytes go to the dead-letter topic.")
-        var maxEventBytes = WholeNumber(integerLiteral: EventLimits().maxBytes)
-        @Option(parsing: .unconditional, help: "Carts with more lines than this go to the dead-letter topic.")
-        var maxCartLines = WholeNumber(integerLiteral: EventLimits().maxLines)
         @Option(parsing: .unconditional, help: "Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 picks a free one; off when absent).")
         var metricsPort: WholeNumber?
         @Option(parsing: .unconditional, help: "Offers with their own offer_id label in offer_worker_offer_events_total; the rest are counted as '_other'.")
         var metricsOfferLabels = WholeNumber(integerLiteral: WorkerConfiguration.defaultOfferLabelLimit)
-        @Option(parsing: .unconditional, help: "Carts with no event for this many seconds (event time) are forgotten.")
-        var cartIdleSeconds: WholeNumber = 86_400
         @Option(parsing: .unconditional, help: "Milliseconds between offset commits (and transactions with --guarantee exactly-once).")
         var commitIntervalMs: WholeNumber = 100
-        @Option(parsing: .unconditional, help: "Events whose occurredAt is more than this many seconds ahead of their record timestamp go to the dead-letter topic.")
-        var maxEventTimeAhead: WholeNumber = 3600
-        @Option(parsing: .unconditional, help: "Events whose occurredAt is more than this many seconds behind their record timestamp go to the dead-letter topic.")
-        var maxEventTimeBehind: WholeNumber = 3600
-        @Option(help: "at-least-once, or exactly-once (Kafka transactions; needs --transactional-id).")
-        var guarantee: DeliveryGuarantee = .atLeastOnce
+        @Option(help: "Delivery guarantee: exactly-once uses Kafka transactions and needs --transactional-id.")
+        var guarantee = Choice(DeliveryGuarantee.atLeastOnce)
         @Option(help: "transactional.id for exactly-once: stable per pod, unique in the group (for example the pod name).")
         var transactionalId: String?
         @Option(parsing: .unconditional, help: "Seconds after SIGTERM/SIGINT within which the worker must have flushed, committed and left the group; then it is cancelled.")
         var shutdownTimeout: WholeNumber = 30
-        @Option(parsing: .unconditional, help: "Seconds a presentation is remembered after it expires (late acceptances are answered 'expired').")
-        var presentationRetentionSeconds: WholeNumber = 3600
         @Flag(help: "Start even when output topics are missing, because the brokers create topics on first write.")
         var allowAutoCreateTopics = false
         @Flag(help: "Start an embedded Kafka broker in this process (with the topics) instead of connecting to one.")
@@ -164,41 +162,43 @@ extension OfferWorkerCommand {
         /// before the broker starts.
         private static let embeddedBootstrapPlaceholder = "embedded:0"
 
-        func run() async throws {
-            let logger = logging.bootstrap(label: "offer-worker")
-            // Every problem (flags, Kafka properties, the catalog) is gathered before anything
-            // starts, and reported together.
+        /// What `run` starts with, once every option is checked.
+        private struct Settings {
+            var configuration: WorkerConfiguration
+            var catalog: OfferCatalog
+            var metricsPort: Int?
+            var partitions: Int
+            var shutdownSeconds: Int
+        }
+
+        /// Every problem (flags, Kafka properties, the catalog) is gathered before anything
+        /// starts, and thrown together.
+        private func settings() throws -> Settings {
             var problems: [String] = []
             if offers == nil && offersTopic == nil {
                 problems.append("give the offers: --offers FILE, --offers-topic TOPIC, or both")
             }
+            logging.check(into: &problems)
             typealias Bounds = WorkerConfiguration.Bounds
             let reloadSeconds = offersReloadInterval.value("--offers-reload-interval", in: Bounds.catalogReloadSeconds, into: &problems) ?? 0
             let shutdownSeconds = shutdownTimeout.value("--shutdown-timeout", in: Bounds.shutdownTimeoutSeconds, into: &problems) ?? 30
             let port = metricsPort.flatMap { $0.value("--metrics-port", in: Bounds.metricsPort, into: &problems) }
             let partitionCount = partitions.value("--partitions", in: Bounds.embeddedPartitions, into: &problems) ?? 1
-            // The worker's configuration range-checks these: only their form is checked here,
-            // so no problem is reported twice.
+            let kafkaConfiguration = kafka.configuration(bootstrapOverride: embedded ? Self.embeddedBootstrapPlaceholder : nil, problems: &problems)
+            var configuration = processing.configuration(kafka: kafkaConfiguration, topics: topics.names, problems: &problems)
+            // The worker's configuration range-checks these: only their form is checked here.
             func number(_ option: WholeNumber, _ flag: String, _ range: ClosedRange<Int>) -> Int {
                 option.parsed(flag, range, into: &problems) ?? range.lowerBound
             }
-            let kafkaConfiguration = kafka.configuration(bootstrapOverride: embedded ? Self.embeddedBootstrapPlaceholder : nil, problems: &problems)
-            var configuration = WorkerConfiguration(
-                kafka: kafkaConfiguration,
-                groupId: groupId, topics: topics.names,
-                maxOffersPerCart: number(maxOffersPerCart, "--max-offers-per-cart", Bounds.maxOffersPerCart),
-                maxBatchSize: number(maxBatchSize, "--max-batch-size", Bounds.maxBatchSize),
-                eventSource: eventSource,
-                limits: EventLimits(maxBytes: number(maxEventBytes, "--max-event-bytes", Bounds.maxEventBytes),
-                                    maxLines: number(maxCartLines, "--max-cart-lines", Bounds.maxCartLines)),
-                offersFile: offers, catalogReloadInterval: reloadSeconds > 0 ? .seconds(reloadSeconds) : nil,
-                catalogTopic: offersTopic,
-                cartIdleSeconds: number(cartIdleSeconds, "--cart-idle-seconds", Bounds.cartIdleSeconds),
-                presentationRetentionSeconds: number(presentationRetentionSeconds, "--presentation-retention-seconds", Bounds.presentationRetentionSeconds),
-                guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics,
-                commitInterval: .milliseconds(number(commitIntervalMs, "--commit-interval-ms", Bounds.commitIntervalMs)))
-            configuration.maxEventTimeAhead = number(maxEventTimeAhead, "--max-event-time-ahead", Bounds.eventTimeSkewSeconds)
-            configuration.maxEventTimeBehind = number(maxEventTimeBehind, "--max-event-time-behind", Bounds.eventTimeSkewSeconds)
+            configuration.groupId = groupId
+            configuration.maxBatchSize = number(maxBatchSize, "--max-batch-size", Bounds.maxBatchSize)
+            configuration.offersFile = offers
+            configuration.catalogReloadInterval = reloadSeconds > 0 ? .seconds(reloadSeconds) : nil
+            configuration.catalogTopic = offersTopic
+            configuration.guarantee = guarantee.value("--guarantee", into: &problems) ?? .atLeastOnce
+            configuration.transactionalId = transactionalId
+            configuration.outputTopicsAutoCreated = allowAutoCreateTopics
+            configuration.commitInterval = .milliseconds(number(commitIntervalMs, "--commit-interval-ms", Bounds.commitIntervalMs))
             configuration.offerLabelLimit = number(metricsOfferLabels, "--metrics-offer-labels", Bounds.offerLabelLimit)
             problems += configuration.problems
             var catalog = try OfferCatalog(offers: [])
@@ -209,20 +209,30 @@ extension OfferWorkerCommand {
                     problems += error.problems
                 }
             }
+            // The processing options and the configuration can name the same range problem.
+            var seen = Set<String>()
+            problems = problems.filter { seen.insert($0).inserted }
             guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+            return Settings(configuration: configuration, catalog: catalog, metricsPort: port, partitions: partitionCount, shutdownSeconds: shutdownSeconds)
+        }
 
+        func optionProblems() -> [String] { Self.problems(of: settings) }
+
+        func run() async throws {
+            let logger = logging.bootstrap(label: "offer-worker")
+            var settings = try settings()
             var services: [any Service] = []
             let readiness = WorkerReadiness()
-            if let port { services.append(try await WorkerRuntime.metricsEndpoint(port: port, logger: logger, readiness: readiness)) }
+            if let port = settings.metricsPort { services.append(try await WorkerRuntime.metricsEndpoint(port: port, logger: logger, readiness: readiness)) }
             if embedded {
-                let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitionCount)
+                let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: settings.partitions)
                 logger.info("embedded Kafka broker started", metadata: ["bootstrap": "\(cluster.bootstrapServers)"])
-                configuration.kafka["bootstrap.servers"] = cluster.bootstrapServers
+                settings.configuration.kafka["bootstrap.servers"] = cluster.bootstrapServers
                 services.append(EmbeddedBrokerService(cluster: cluster))
             }
-            services.insert(OfferWorker(configuration: configuration, catalog: catalog, logger: logger, readiness: readiness), at: 0)
+            services.insert(OfferWorker(configuration: settings.configuration, catalog: settings.catalog, logger: logger, readiness: readiness), at: 0)
             do {
-                try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(shutdownSeconds), logger: logger)
+                try await WorkerRuntime.runUntilSignalled(services, shutdownDeadline: .seconds(settings.shutdownSeconds), logger: logger)
             } catch let error as KafkaError where error.code == KafkaError.configuration("").code {
                 // Found only when a client is created (a combination of properties): reported
                 // like every other configuration problem.
@@ -231,7 +241,7 @@ extension OfferWorkerCommand {
         }
     }
 
-    struct Broker: AsyncParsableCommand {
+    struct Broker: CheckedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a standalone embedded Kafka broker with the worker's topics, until SIGINT/SIGTERM.")
 
@@ -240,11 +250,20 @@ extension OfferWorkerCommand {
         @Option(parsing: .unconditional, help: "Partitions per topic.") var partitions: WholeNumber = 6
         @Option(help: "Also write the bootstrap address to this file.") var bootstrapFile: String?
 
-        func run() async throws {
-            let logger = logging.bootstrap(label: "offer-worker.broker")
+        /// The partition count, once every option is checked.
+        private func settings() throws -> Int {
             var problems: [String] = []
+            logging.check(into: &problems)
             let partitions = self.partitions.value("--partitions", in: WorkerConfiguration.Bounds.embeddedPartitions, into: &problems)
             guard let partitions, problems.isEmpty else { throw ConfigurationError(problems: problems) }
+            return partitions
+        }
+
+        func optionProblems() -> [String] { Self.problems(of: settings) }
+
+        func run() async throws {
+            let logger = logging.bootstrap(label: "offer-worker.broker")
+            let partitions = try settings()
             let cluster = try EmbeddedKafkaCluster.withWorkerTopics(topics.names, partitions: partitions)
             let bootstrapFile = self.bootstrapFile, names = topics.names
             // Published once SIGTERM/SIGINT are handled, so stopping at once is a clean stop.
@@ -262,16 +281,23 @@ extension OfferWorkerCommand {
         }
     }
 
-    struct Demo: AsyncParsableCommand {
+    struct Demo: CheckedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show an upsell and a cross-sell end to end on an embedded broker, then exit.")
 
         @Option(parsing: .unconditional, help: "Partitions per topic.") var partitions: WholeNumber = 3
 
-        func run() async throws {
+        private func settings() throws -> Int {
             var problems: [String] = []
             let partitions = self.partitions.value("--partitions", in: WorkerConfiguration.Bounds.embeddedPartitions, into: &problems)
             guard let partitions, problems.isEmpty else { throw ConfigurationError(problems: problems) }
+            return partitions
+        }
+
+        func optionProblems() -> [String] { Self.problems(of: settings) }
+
+        func run() async throws {
+            let partitions = try settings()
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = .warning

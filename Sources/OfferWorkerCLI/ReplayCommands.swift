@@ -5,19 +5,19 @@ import Logging
 import OfferEngine
 import OfferWorker
 
-/// The processing settings of `run` that change what the worker publishes: a replay takes
-/// them too, so it reproduces a worker configured the same way.
+/// The processing settings that change what the worker publishes, declared once for `run`
+/// and `replay`: a replay given the live worker's settings reproduces its outputs.
 struct ProcessingOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "At most this many offers are presented per cart event (as the live worker's).")
+    @Option(parsing: .unconditional, help: "At most this many offers are presented per cart event.")
     var maxOffersPerCart: WholeNumber = 3
-    @Option(help: "CloudEvents source attribute of the outputs (as the live worker's).") var eventSource = "/offer-worker"
+    @Option(help: "CloudEvents source attribute of the outputs.") var eventSource = "/offer-worker"
     @Option(parsing: .unconditional, help: "Input events larger than this many bytes go to the dead-letter topic.")
     var maxEventBytes = WholeNumber(integerLiteral: EventLimits().maxBytes)
     @Option(parsing: .unconditional, help: "Carts with more lines than this go to the dead-letter topic.")
     var maxCartLines = WholeNumber(integerLiteral: EventLimits().maxLines)
     @Option(parsing: .unconditional, help: "Carts with no event for this many seconds (event time) are forgotten.")
     var cartIdleSeconds: WholeNumber = 86_400
-    @Option(parsing: .unconditional, help: "Seconds a presentation is remembered after it expires.")
+    @Option(parsing: .unconditional, help: "Seconds a presentation is remembered after it expires (late acceptances are answered 'expired').")
     var presentationRetentionSeconds: WholeNumber = 3600
     @Option(parsing: .unconditional, help: "Events whose occurredAt is more than this many seconds ahead of their record timestamp go to the dead-letter topic.")
     var maxEventTimeAhead: WholeNumber = 3600
@@ -53,7 +53,7 @@ private func bound(_ text: String, _ flag: String, into problems: inout [String]
 }
 
 extension OfferWorkerCommand {
-    struct Record: AsyncParsableCommand {
+    struct Record: CheckedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy a range of topics to a recording file (JSON Lines), for replay.",
             discussion: """
@@ -78,18 +78,29 @@ extension OfferWorkerCommand {
         var from = "earliest"
         @Option(help: ArgumentHelp("First record left out: latest (the end when the command starts), an offset or an RFC 3339 time.", valueName: "latest|offset|time"))
         var to = "latest"
-        @Option(help: ArgumentHelp("The recording file (- for standard output).", valueName: "file")) var output: String
+        // Optional to the parser so that its absence is one problem among the others of the run.
+        @Option(help: ArgumentHelp("The recording file (- for standard output). Required.", valueName: "file")) var output: String?
         @Flag(help: "No progress on standard error.") var quiet = false
 
-        func run() async throws {
-            let logger = logging.bootstrap(label: "offer-worker.record")
+        /// The recorder's options, once every option is checked.
+        private func settings() throws -> Recorder.Options {
             var problems: [String] = []
-            var options = Recorder.Options(kafka: kafka.configuration(problems: &problems), output: output)
+            logging.check(into: &problems)
+            if output == nil { problems.append("give the recording file: --output FILE (- for standard output)") }
+            var options = Recorder.Options(kafka: kafka.configuration(problems: &problems), output: output ?? "-")
             options.topics = topics.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
             options.from = bound(from, "--from", into: &problems)
             options.to = bound(to, "--to", into: &problems)
             options.showProgress = !quiet
             guard problems.isEmpty else { throw ConfigurationError(problems: problems + options.problems) }
+            return options
+        }
+
+        func optionProblems() -> [String] { Self.problems(of: settings) }
+
+        func run() async throws {
+            let logger = logging.bootstrap(label: "offer-worker.record")
+            let options = try settings()
             do {
                 _ = try await Recorder.record(options, logger: logger)
             } catch let error as KafkaError where error.code == KafkaError.configuration("").code {
@@ -98,11 +109,13 @@ extension OfferWorkerCommand {
         }
     }
 
-    struct Replay: AsyncParsableCommand {
+    struct Replay: CheckedCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the worker's processing over recorded traffic with any offer catalog, and report what it would have published.",
             discussion: """
-            Input: a recording (--input FILE, from offer-worker record), or the input topics between \
+            Input: a recording (--input FILE, from offer-worker record; --input - reads standard \
+            input, copied to a temporary file that is deleted afterwards, since the recording is read \
+            twice: to check and index it, then to process it), or the input topics between \
             --from and --to read from --bootstrap-servers (by assignment: no group is joined, no offset \
             committed). Every record goes through the exact code `run` executes (cart state, idle-cart \
             eviction, dead letters), so the outputs are the records the live worker publishes for the \
@@ -137,13 +150,14 @@ extension OfferWorkerCommand {
         @OptionGroup var processing: ProcessingOptions
         @OptionGroup var logging: LoggingOptions
 
-        @Option(help: ArgumentHelp("A recording to replay; without it, the input topics are read from Kafka.", valueName: "file"))
+        @Option(help: ArgumentHelp("A recording to replay (- for standard input, copied to a temporary file first: a replay reads its recording twice); without it, the input topics are read from Kafka.", valueName: "file"))
         var input: String?
         @Option(help: ArgumentHelp("Reading topics: the first record taken, earliest, an offset or an RFC 3339 time.", valueName: "earliest|offset|time"))
         var from: String?
         @Option(help: ArgumentHelp("Reading topics: the first record left out, latest, an offset or an RFC 3339 time.", valueName: "latest|offset|time"))
         var to: String?
-        @Option(help: ArgumentHelp("The offer catalog to replay with, JSON or YAML.", valueName: "file")) var offers: String
+        // Optional to the parser so that its absence is one problem among the others of the run.
+        @Option(help: ArgumentHelp("The offer catalog to replay with, JSON or YAML. Required.", valueName: "file")) var offers: String?
         @Option(help: ArgumentHelp("A second catalog replayed over the same records, for comparison in the report.", valueName: "file"))
         var baselineOffers: String?
         @Option(help: ArgumentHelp("Write the outputs to this recording file (- for standard output).", valueName: "file"))
@@ -155,9 +169,10 @@ extension OfferWorkerCommand {
         @Flag(help: "Start each partition's cart state from the state topic as of the range's start.") var stateFromChangelog = false
         @Flag(help: "No progress on standard error.") var quiet = false
 
-        func run() async throws {
-            let logger = logging.bootstrap(label: "offer-worker.replay")
+        /// The replayer's options, once every option is checked.
+        private func settings() throws -> Replayer.Options {
             var problems: [String] = []
+            logging.check(into: &problems)
             let kafkaConfiguration = kafka.configuration(problems: &problems)
             let configuration = processing.configuration(kafka: kafkaConfiguration, topics: topics.names, problems: &problems)
             let source: Replayer.Options.Input
@@ -175,11 +190,12 @@ extension OfferWorkerCommand {
                 }
                 return nil
             }
-            let catalog = try load(offers) ?? OfferCatalog(offers: [])
+            if offers == nil { problems.append("give the catalog to replay with: --offers FILE") }
+            let catalog = try offers.flatMap(load) ?? OfferCatalog(offers: [])
             let baseline = baselineOffers.flatMap(load)
             var options = Replayer.Options(
                 input: source, configuration: configuration, catalog: catalog,
-                catalogName: (offers as NSString).lastPathComponent)
+                catalogName: ((offers ?? "") as NSString).lastPathComponent)
             if let baseline, let baselineOffers {
                 options.baselineCatalog = baseline
                 options.baselineName = (baselineOffers as NSString).lastPathComponent
@@ -192,6 +208,14 @@ extension OfferWorkerCommand {
             options.showProgress = !quiet
             problems += options.problems
             guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+            return options
+        }
+
+        func optionProblems() -> [String] { Self.problems(of: settings) }
+
+        func run() async throws {
+            let logger = logging.bootstrap(label: "offer-worker.replay")
+            let options = try settings()
             let result: Replayer.Result
             do {
                 result = try await Replayer.run(options, logger: logger)

@@ -10,11 +10,12 @@ enum CommandLine {
     /// Runs to completion; returns the exit status and stdout + stderr.
     /// Runs off Swift's cooperative pool: a blocked pool thread would starve every other
     /// suite running in parallel.
-    static func run(_ arguments: [String]) async throws -> (Int32, String) {
-        try await offPool { try runBlocking(arguments) }
+    /// `standardInput`, when given, is written to the process through a pipe.
+    static func run(_ arguments: [String], standardInput: Data? = nil) async throws -> (Int32, String) {
+        try await offPool { try runBlocking(arguments, standardInput: standardInput) }
     }
 
-    private static func runBlocking(_ arguments: [String]) throws -> (Int32, String) {
+    private static func runBlocking(_ arguments: [String], standardInput: Data?) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -24,7 +25,17 @@ enum CommandLine {
         let output = Pipe()
         process.standardError = output
         process.standardOutput = output
+        let input = standardInput.map { _ in Pipe() }
+        if let input { process.standardInput = input }
         try process.run()
+        if let input, let standardInput {
+            // Written from another thread: the pipe holds only so much until the process reads.
+            let writer = input.fileHandleForWriting
+            Thread {
+                try? writer.write(contentsOf: standardInput)
+                try? writer.close()
+            }.start()
+        }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, text)
@@ -74,6 +85,97 @@ struct CommandLineTests {
         kill(broker.processIdentifier, SIGTERM)
         try await offPool { broker.waitUntilExit() }
         #expect(broker.terminationStatus == 0)
+    }
+
+    @Test("every mistake of a command line is reported in one run: unknown flags (with the likely name), bad numbers and names, refused Kafka properties; nothing is connected to")
+    func everyBadFlagInOneRun() async throws {
+        let offers = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offers) }
+        let start = ContinuousClock.now
+        let (status, output) = try await CommandLine.run([
+            "run", "--bootstrap-servers", "127.0.0.1:1", "--offers", offers.path,
+            "--bogus", "1", "--comit-interval-ms", "5", "--commit-interval-ms", "abc", "--metrics-port", "70000",
+            "-X", "acks=banana", "--log-level", "loud", "--guarantee", "twice", "--max-offers-per-cart=-3", "--log-format",
+        ])
+        #expect(status == 1, "\(output)")
+        #expect(ContinuousClock.now - start < .seconds(10), "nothing waits for a broker")
+        let problems = output.split(separator: "\n").filter { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+        #expect(problems == [
+            "--bogus: unknown option",
+            "--comit-interval-ms: unknown option (did you mean '--commit-interval-ms'?)",
+            "--log-format needs a value",
+            "--log-level must be one of trace, debug, info, notice, warning, error, critical (got 'loud')",
+            "--metrics-port must be between 0 and 65535 (got 70000)",
+            "--max-offers-per-cart must be between 1 and 100 (got -3)",
+            "--guarantee must be one of at-least-once, exactly-once (got 'twice')",
+            "--commit-interval-ms must be a whole number between 1 and 60000 (got 'abc')",
+            #"Kafka property acks refused: Invalid value for configuration property "request.required.acks""#,
+        ], "\(output)")
+        #expect(output.hasPrefix("Error: invalid configuration:\n"), "\(output)")
+        #expect(!output.contains("Usage"), "\(output)")
+
+        // Every command goes through the same check.
+        for (arguments, expected) in [
+            (["replay", "--input", "r.jsonl", "--ofers", "o.json", "--max-cart-lines", "0", "--log-format", "xml"],
+             ["--ofers: unknown option (did you mean '--offers'?)", "--log-format must be one of text, json (got 'xml')",
+              "--max-cart-lines must be between 1 and 100000 (got 0)", "give the catalog to replay with: --offers FILE"]),
+            (["record", "--bootstrap-servers", "127.0.0.1:1", "--topic", "cart.updated", "--from", "yesterday"],
+             ["--topic: unknown option (did you mean '--topics'?)", "give the recording file: --output FILE (- for standard output)",
+              "--from must be earliest, latest, an offset or an RFC 3339 time such as 2026-11-24T10:00:00Z (got 'yesterday')"]),
+            (["broker", "--partition", "2", "--partitions", "0"],
+             ["--partition: unknown option (did you mean '--partitions'?)", "--partitions must be between 1 and 1000 (got 0)"]),
+            (["demo", "--x", "--partitions", "lots"],
+             ["--x: unknown option", "--partitions must be a whole number between 1 and 1000 (got 'lots')"]),
+            (["offers", "validate", "--strict", offers.path], ["--strict: unknown option"]),
+            (["replya", "--input", "r.jsonl"], ["'replya' is not a command (did you mean 'replay'? commands: run, broker, demo, offers, record, replay)"]),
+        ] {
+            let (status, output) = try await CommandLine.run(arguments)
+            #expect(status == 1, "\(arguments): \(output)")
+            let problems = output.split(separator: "\n").filter { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+            #expect(problems == expected, "\(arguments): \(output)")
+        }
+
+        // Help is still help.
+        let (helpStatus, help) = try await CommandLine.run(["run", "--help"])
+        #expect(helpStatus == 0 && help.contains("--max-offers-per-cart") && help.contains("--commit-interval-ms"), "\(help)")
+    }
+
+    @Test("a custom --state-topic missing on the embedded broker is refused at once, naming the command that creates it; with the topic the worker starts")
+    func stateTopicOnEmbeddedBroker() async throws {
+        let offers = try CommandLine.temporaryFile(String(decoding: try JSONEncoder().encode(["offers": Fixtures.offers]), as: UTF8.self))
+        defer { try? FileManager.default.removeItem(at: offers) }
+        let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: 2)
+        let start = ContinuousClock.now
+        let (status, output) = try await CommandLine.run([
+            "run", "--bootstrap-servers", cluster.bootstrapServers, "--offers", offers.path, "--state-topic", "shop.cart-state",
+        ])
+        #expect(status == 1, "\(output)")
+        #expect(ContinuousClock.now - start < .seconds(15), "refused at once, not after a CreateTopics timeout")
+        #expect(output.contains("the state topic shop.cart-state does not exist, and the embedded broker cannot create topics once started"), "\(output)")
+        #expect(output.contains("offer-worker broker --state-topic shop.cart-state"), "\(output)")
+        #expect(!output.contains("creating the state topic") && !output.contains("_TIMED_OUT"), "\(output)")
+
+        // The fix it names: a broker started with the topic (what `broker --state-topic` does).
+        var names = TopicNames()
+        names.changelog = "shop.cart-state"
+        let fixed = try EmbeddedKafkaCluster.withWorkerTopics(names, partitions: 2)
+        let worker = Process()
+        worker.executableURL = CommandLine.executable
+        worker.arguments = ["run", "--bootstrap-servers", fixed.bootstrapServers, "--offers", offers.path, "--state-topic", "shop.cart-state"]
+        let pipe = Pipe()
+        worker.standardOutput = pipe
+        worker.standardError = pipe
+        let collected = OutputCollector(pipe.fileHandleForReading)
+        try worker.run()
+        defer { if worker.isRunning { worker.terminate() } }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while worker.isRunning && !collected.text().contains("offer worker started: consuming") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(collected.text().contains("offer worker started: consuming"), "\(collected.text())")
+        kill(worker.processIdentifier, SIGTERM)
+        try await offPool { worker.waitUntilExit() }
+        #expect(worker.terminationStatus == 0, "\(collected.text())")
     }
 
     @Test("offers validate reports every problem with its path and exits non-zero")

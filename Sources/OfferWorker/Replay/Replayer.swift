@@ -21,6 +21,8 @@ public final class Replayer {
         /// Where the records come from.
         public enum Input: Sendable, Hashable {
             /// A recording (``RecordingFormat``).
+            /// `-` reads standard input (copied to a temporary file first, since a replay
+            /// reads its recording twice; see ``StandardInputSpool``).
             case file(String)
             /// The input topics between two bounds, read by assignment.
             case topics(from: RangeBound, to: RangeBound)
@@ -87,7 +89,7 @@ public final class Replayer {
             if outputFile != nil, outputFile == reportFile {
                 problems.append("--output and --report must be different files")
             }
-            if case .file(let path) = input, outputFile == path || reportFile == path {
+            if case .file(let path) = input, path != "-", outputFile == path || reportFile == path {
                 problems.append("the replay would overwrite its input \(path)")
             }
             return problems
@@ -203,12 +205,15 @@ public final class Replayer {
     // MARK: Sources
 
     private func replayFile(_ path: String, consumed: Set<String>, progress: ReplayProgress, logger: Logger) throws {
-        let reader = try RecordingReader(path: path)
+        // Standard input is read twice too: from a copy (see StandardInputSpool).
+        let spool = path == "-" ? try StandardInputSpool() : nil
+        defer { spool?.remove() }
+        let reader = try RecordingReader(path: spool?.path ?? path)
         let index: RecordingIndex
         do {
             index = try RecordingIndex(reader: reader, include: consumed.contains)
         } catch let error as RecordingFormat.LineError {
-            throw RecordingIOError(path: path, reason: error.description)
+            throw RecordingIOError(path: spool == nil ? path : StandardInputSpool.name, reason: error.description)
         }
         if !index.skipped.isEmpty {
             logger.notice("records of topics the worker does not consume are skipped", metadata: [
@@ -281,6 +286,10 @@ public final class Replayer {
             return ["output topic(s) \(missing.joined(separator: ", ")) do not exist"]
         }
         let created = missing.map { NewTopic(name: options.outputTopic($0), partitions: counts[$0] ?? fallback, replicationFactor: -1) }
+        if await admin.isEmbeddedCluster() {
+            // Its CreateTopics requests only time out (see EmbeddedKafkaCluster.isEmbedded).
+            return ["sandbox topic(s) \(created.map(\.name).joined(separator: ", ")) do not exist, and the embedded broker cannot create topics once started: write the outputs to a file (--output FILE) instead"]
+        }
         logger.info("creating sandbox topics", metadata: ["topics": "\(created.map(\.name))"])
         do {
             try await admin.createTopics(created)
