@@ -18,7 +18,12 @@ struct OperationalMetricsTests {
         let reader = try await KafkaTopicReader(configuration: group.kafka, topics: [group.topics.offerPresented, group.topics.cartMutation])
         let presented = try await reader.read(topic: group.topics.offerPresented, count: 16)
             .map { try Fixtures.codec.decode(OfferPresented.self, from: $0.value ?? []) }
-        let acceptances = try await group.acceptUpsells(ofCartsWithPrefix: "lag", minute: 5)
+        let upsells = presented.filter { $0.offerKind == .upsell }
+        try await group.producer.sendAll(upsells.map {
+            let acceptance = Fixtures.accept($0.presentationId, cart: $0.cartId, minute: 5, event: "accept-\($0.presentationId)")
+            return ProducerRecord(topic: group.topics.offerAccepted, key: Array($0.cartId.utf8), value: Fixtures.codec.encode(acceptance), timestamp: acceptance.occurredAt.millisecondsSinceEpoch)
+        })
+        let acceptances = upsells.count
         let mutations = try await reader.read(topic: group.topics.cartMutation, count: acceptances)
             .map { try Fixtures.codec.decode(CartMutation.self, from: $0.value ?? []) }
         await reader.close()
