@@ -211,6 +211,7 @@ final class ProcessingPipeline: @unchecked Sendable {
             processor.process(record, store: &store, into: &outputs)
             processor.metrics.eventProcessing.record(duration: began.duration(to: .now))
             for output in outputs {
+                if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }
                 try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
             }
             progress.processed(partition, next: record.offset + 1)
@@ -226,6 +227,15 @@ final class ProcessingPipeline: @unchecked Sendable {
         processor.metrics.cartSessions.record(store.cartCount)
         processor.metrics.outputsInFlight.record(inFlight.count)
         processor.metrics.batchDuration.record(duration: start.duration(to: .now))
+    }
+
+    /// One line per input that could not be used, with where to find it and why.
+    private func logDeadLetter(of record: ConsumerRecord, _ letter: ProducerRecord) {
+        logger.warning("input dead-lettered", metadata: [
+            "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
+            "key": "\(record.keyString.map { String($0.prefix(200)) } ?? "")",
+            "reason": "\(letter.headers.first { $0.name == "dlq_reason" }?.stringValue ?? "")",
+        ])
     }
 
     // MARK: Producing and acknowledgements

@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import Logging
 import OfferWorker
 import Synchronization
@@ -27,5 +28,35 @@ struct JSONLogHandlerTests {
         #expect(object["note"] as? String == "a \"quoted\"\nline")
         let timestamp = try #require(object["timestamp"] as? String)
         #expect(timestamp.count == 24 && timestamp.hasSuffix("Z"), "\(timestamp)")
+    }
+}
+
+@Suite("JSON logs of a worker process")
+struct WorkerJSONLogTests {
+    @Test("with --log-format json every line a worker writes is a JSON object; a dead letter names its input; secrets never appear")
+    func workerLogsAreJSON() async throws {
+        let secret = "TOPSECRET-\(UUID().uuidString.prefix(8))"
+        let group = try await WorkerGroup(partitions: 2)
+        let worker = try group.startWorker(["--log-format", "json", "-X", "sasl.username=svc", "-X", "sasl.password=\(secret)"])
+        try await group.send(carts: [Fixtures.cart("json-log", lines: [Fixtures.phoneLine])])
+        try await group.producer.sendAll([ProducerRecord(
+            topic: group.topics.cartUpdated, key: Array("broken".utf8), value: Array("{not json".utf8), timestamp: Fixtures.recordTimestamp)])
+        let reader = try await KafkaTopicReader(configuration: group.kafka, topics: [group.topics.deadLetter])
+        let letter = try #require(try await reader.read(topic: group.topics.deadLetter, count: 1).first)
+        await reader.close()
+        #expect(try await worker.stop() == 0)
+
+        let lines = worker.log.split(separator: "\n").map(String.init)
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == lines.count, "not JSON: \(lines.filter { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) == nil })")
+        #expect(objects.allSatisfy { $0["timestamp"] is String && $0["level"] is String && $0["message"] is String })
+        let deadLetter = try #require(objects.first { $0["message"] as? String == "input dead-lettered" }, "\(lines)")
+        #expect(deadLetter["topic"] as? String == group.topics.cartUpdated)
+        #expect(deadLetter["partition"] as? String == letter.header("dlq_source_partition")?.stringValue)
+        #expect(deadLetter["offset"] as? String == letter.header("dlq_source_offset")?.stringValue)
+        #expect(deadLetter["key"] as? String == "broken")
+        #expect((deadLetter["reason"] as? String)?.isEmpty == false)
+        #expect(objects.contains { $0["message"] as? String == "offer worker starting" && $0["group"] as? String == group.groupId })
+        #expect(!worker.log.contains(secret), "the SASL password must never be logged")
     }
 }
