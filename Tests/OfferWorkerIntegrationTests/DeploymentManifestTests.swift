@@ -106,11 +106,11 @@ struct DeploymentManifestTests {
         #expect(args.first == "run")
         let metricsPort = try #require(Self.value(of: "--metrics-port", in: args).flatMap { Int($0) })
         let ports = try #require(container["ports"] as? [[String: Any]])
-        let named = try #require(ports.first { $0["containerPort"] as? Int == metricsPort }, "a container port \(metricsPort)")
+        let named = try #require(ports.first(where: { $0["containerPort"] as? Int == metricsPort }), "a container port \(metricsPort)")
         let portName = try #require(named["name"] as? String)
 
         for (probe, path) in [("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")] {
-            let get = try #require((container[probe] as? [String: Any])?["httpGet"] as? [String: Any], probe)
+            let get = try #require((container[probe] as? [String: Any])?["httpGet"] as? [String: Any], "\(probe)")
             #expect(get["path"] as? String == path, "\(probe) asks \(path)")
             let port = get["port"]
             #expect(port as? String == portName || port as? Int == metricsPort, "\(probe) on the metrics port")
@@ -160,7 +160,8 @@ struct DeploymentManifestTests {
         let volumes = try #require(pod["volumes"] as? [[String: Any]])
         let mounts = try #require(container["volumeMounts"] as? [[String: Any]])
         func mountPath(ofVolumeWhere match: ([String: Any]) -> Bool) throws -> String {
-            let volume = try #require(volumes.first(where: match))
+            let found = volumes.first(where: match)
+            let volume = try #require(found)
             let mount = try #require(mounts.first { $0["name"] as? String == volume["name"] as? String })
             return try #require(mount["mountPath"] as? String)
         }
