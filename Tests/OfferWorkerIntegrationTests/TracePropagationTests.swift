@@ -39,11 +39,12 @@ struct TracePropagationTests {
             return ProducerRecord(topic: topics.cartUpdated, key: Array(cartId.utf8), value: codec.encode(event), headers: headers,
                                   timestamp: event.occurredAt.millisecondsSinceEpoch)
         }
-        _ = try await harness.send(records: [
+        let carts = [
             cart("traced", [Self.traceparent(trace: cartTrace, span: parentSpan), Self.state]),
             cart("untraced", [Self.state]),
             cart("invalid", [Self.traceparent(trace: cartTrace, span: "0000000000000000"), Self.state]),
-        ])
+        ]
+        let stored = try await harness.send(records: carts)
         let presented = try await harness.read(topics.offerPresented, count: 6)
         let byCart = Dictionary(grouping: presented) { $0.keyString ?? "" }
         let traced = try #require(byCart["traced"])
@@ -56,6 +57,14 @@ struct TracePropagationTests {
             #expect(record.headers.filter { $0.name == "tracestate" } == [Self.state])
         }
         #expect(Set(try traced.map { try Self.trace(of: $0).span }).count == 2, "each output is its own span")
+        // A replay of the same input record (the worker's per-record processing, offline) gives
+        // the same headers, spans included.
+        var replay = RecordProcessor(catalog: harness.catalog, configuration: harness.configuration)
+        var replayed: [ProducerRecord] = []
+        replay.process(ConsumerRecord(
+            topic: topics.cartUpdated, partition: stored[0].partition, offset: stored[0].offset, key: carts[0].key,
+            value: carts[0].value, headers: carts[0].headers, timestamp: carts[0].timestamp), into: &replayed)
+        #expect(Set(replayed.map(\.headers)) == Set(traced.map(\.headers)))
         for cartId in ["untraced", "invalid"] {
             let records = try #require(byCart[cartId])
             #expect(records.count == 2)
