@@ -56,6 +56,8 @@ let package = Package(
                 "Kafka",
                 "OfferEngine",
                 "EventWire",
+                // SHA-256 for the child span ids of propagated trace context (TraceContext).
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -123,6 +125,8 @@ let package = Package(
                 "OfferWorker", "Kafka", "OfferEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // DeploymentManifestTests parse deploy/ (Kubernetes, docker-compose).
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ]

@@ -59,7 +59,8 @@ extension ProducerRecord {
             timestamp: event.occurredAt.millisecondsSinceEpoch)
     }
 
-    /// A dead letter: the input record's key, value and headers unchanged, plus headers
+    /// A dead letter: the input record's key, value and headers unchanged (but for a
+    /// `traceparent`, which becomes the dead letter's child span: see ``TraceContext``), plus headers
     /// saying why it was refused and where it came from, and a `ce_id` derived from that
     /// place, so a consumer can drop the copy a restart writes again.
     ///
@@ -84,11 +85,13 @@ extension ProducerRecord {
         }
         var key = record.key
         var value = record.value
-        var headers = record.headers + ours
+        // The input's headers, its `traceparent` turned into the dead letter's child span.
+        let original = TraceContext.deadLetterHeaders(of: record)
+        var headers = original + ours
         if size(key, value, headers) > maxBytes {
             value = nil
             ours.append(KafkaHeader(name: "dlq_value_omitted", string: "true"))
-            headers = record.headers + ours
+            headers = original + ours
         }
         if size(key, value, headers) > maxBytes {
             ours.append(KafkaHeader(name: "dlq_headers_omitted", string: String(record.headers.count)))

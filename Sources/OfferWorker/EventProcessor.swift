@@ -33,7 +33,9 @@ struct EventProcessor: Sendable {
     }
 
     /// Appends the records `record` causes to `outputs`: its events, or its dead letter.
+    /// Each output carries on the input's W3C trace context (``TraceContext``).
     func process(_ record: ConsumerRecord, store: inout CartStateStore, into outputs: inout [ProducerRecord]) {
+        let first = outputs.count
         do throws(EventDecodingError) {
             switch record.topic {
             case topics.cartUpdated:
@@ -48,6 +50,7 @@ struct EventProcessor: Sendable {
             default:
                 throw EventDecodingError(reason: "unexpected topic \(record.topic)")
             }
+            TraceContext.propagate(from: record, into: &outputs, startingAt: first)
         } catch {
             metrics.deadLetters.increment()
             outputs.append(ProducerRecord(deadLetterOf: record, reason: error.reason, topic: topics.deadLetter, maxBytes: maxDeadLetterBytes))

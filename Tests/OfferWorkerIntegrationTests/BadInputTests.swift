@@ -85,7 +85,9 @@ struct BadInputTests {
             let found = try #require(letter, "no dead letter for \(key ?? "(no key)")")
             #expect(found.key == key.map { Array($0.utf8) })
             #expect(found.value == (value.isEmpty ? nil : value) || found.value == value)
-            #expect(found.header("traceparent") == traced)
+            // The original headers are kept; the traceparent continues the trace as the dead letter's own span.
+            let parent = found.header("traceparent")?.stringValue
+            #expect(parent?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true && parent != traced.stringValue, "\(parent ?? "no traceparent")")
             #expect(found.header("dlq_reason")?.stringValue?.contains(reason) == true,
                     "\(key ?? ""): reason \(found.header("dlq_reason")?.stringValue ?? "none") lacks \(reason)")
         }

@@ -76,7 +76,9 @@ struct PoisonRecordTests {
         let reason = try #require(Self.header(letter, "dlq_reason"))
         #expect(reason.contains("over the limit"), "reason: \(reason)")
         #expect(letter.keyString == "poison")
-        #expect(letter.header("traceparent") == Self.traceparent, "the original headers fit and are kept")
+        // The original headers fit and are kept; the traceparent as the dead letter's child span.
+        let parent = letter.header("traceparent")?.stringValue
+        #expect(parent?.hasPrefix("00-4bf92f3577b34da6a3ce929d0e0e4736-") == true && parent != Self.traceparent.stringValue, "\(parent ?? "no traceparent")")
         #expect(Self.size(letter) < 1_000_000)
         print("oversized dead letter: \(Self.size(letter)) bytes for a \(value.count)-byte input; reason: \(reason)")
 
