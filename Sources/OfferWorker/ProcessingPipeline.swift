@@ -61,6 +61,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     private var catalogGeneration = 0
     private var assigned = Set<TopicPartition>()
     private var lag: ConsumerLagGauges
+    private var deadLetterLog = LogBudget(burst: 20, window: .seconds(10))
     private var lastCommitted: [TopicPartition: Int64] = [:]
     private var inTransaction = false
     private var outputs: [ProducerRecord] = []
@@ -229,12 +230,20 @@ final class ProcessingPipeline: @unchecked Sendable {
         processor.metrics.batchDuration.record(duration: start.duration(to: .now))
     }
 
-    /// One line per input that could not be used, with where to find it and why.
+    /// One line per input that could not be used, with where to find it and why (at most
+    /// ``deadLetterLog``'s burst per window; the rest are counted in one line).
     private func logDeadLetter(of record: ConsumerRecord, _ letter: ProducerRecord) {
+        guard deadLetterLog.admit(report: reportHeldDeadLetters) else { return }
         logger.warning("input dead-lettered", metadata: [
             "topic": "\(record.topic)", "partition": "\(record.partition)", "offset": "\(record.offset)",
             "key": "\(record.keyString.map { String($0.prefix(200)) } ?? "")",
             "reason": "\(letter.headers.first { $0.name == "dlq_reason" }?.stringValue ?? "")",
+        ])
+    }
+
+    private func reportHeldDeadLetters(_ count: Int) {
+        logger.warning("more inputs dead-lettered, not logged one by one", metadata: [
+            "count": "\(count)", "window": "\(deadLetterLog.window)",
         ])
     }
 
@@ -337,6 +346,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     /// durable offsets are committed asynchronously; in exactly-once mode the transaction
     /// commits.
     private func endInterval() throws {
+        deadLetterLog.rollOver(report: reportHeldDeadLetters)
         if settings.exactlyOnce {
             try commitTransaction()
         } else {
