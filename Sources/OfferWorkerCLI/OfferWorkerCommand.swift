@@ -279,7 +279,7 @@ extension OfferWorkerCommand {
     }
 
     struct Offers: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Work with offer catalogs.", subcommands: [Validate.self])
+        static let configuration = CommandConfiguration(abstract: "Work with offer catalogs.", subcommands: [Validate.self, Explain.self])
 
         struct Validate: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Check an offer catalog file and report every problem.")
