@@ -122,6 +122,8 @@ extension OfferWorkerCommand {
         @Option(help: "Offer catalog file, JSON or YAML: {\"offers\": [...]}; reloaded when it changes and on SIGHUP.") var offers: String?
         @Option(help: "Compacted Kafka topic of offers (key offerId, value the offer, empty value deletes it), read in full at start.")
         var offersTopic: String?
+        @Option(help: "Compacted Kafka topic of product availability (key variantId, value {\"variantId\", \"available\", \"quantity\"?, \"updatedAt\"}, empty value deletes it), read in full at start; without it every item counts as available.")
+        var availabilityTopic: String?
         @Option(parsing: .unconditional, help: "Seconds between checks of the offers file for changes (0: only on SIGHUP).")
         var offersReloadInterval: WholeNumber = 5
         @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
@@ -195,6 +197,7 @@ extension OfferWorkerCommand {
                 presentationRetentionSeconds: number(presentationRetentionSeconds, "--presentation-retention-seconds", Bounds.presentationRetentionSeconds),
                 guarantee: guarantee, transactionalId: transactionalId, outputTopicsAutoCreated: allowAutoCreateTopics,
                 commitInterval: .milliseconds(number(commitIntervalMs, "--commit-interval-ms", Bounds.commitIntervalMs)))
+            configuration.availabilityTopic = availabilityTopic
             configuration.maxEventTimeAhead = number(maxEventTimeAhead, "--max-event-time-ahead", Bounds.eventTimeSkewSeconds)
             configuration.maxEventTimeBehind = number(maxEventTimeBehind, "--max-event-time-behind", Bounds.eventTimeSkewSeconds)
             problems += configuration.problems
