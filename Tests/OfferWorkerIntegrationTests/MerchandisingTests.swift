@@ -116,4 +116,30 @@ struct MerchandisingTests {
         #expect(try await presented(harness, phoneCart("multi-2", minute: 1)).map(\.offerId) == ["care-plus", "case-black", "charger", "cable"])
         try await harness.stop()
     }
+
+    @Test("a bad availability record is refused and the variant keeps its last good entry")
+    func badRecords() async throws {
+        let harness = try await harness(offers: Self.cases, maxOffersPerCart: 1)
+        try await publish(harness, "phone-case-black", available: false)
+        harness.startWorker()
+        #expect(try await presented(harness, phoneCart("one")).map(\.offerId) == ["case-clear"])
+        try await publish(harness, "phone-case-black", available: true, quantity: -3)
+        _ = try await harness.send(records: [
+            ProducerRecord(topic: Self.availabilityTopic, key: Array("phone-case-black".utf8),
+                           value: Array(#"{"variantId":"phone-case-black","available":true,"qty":3,"updatedAt":"2026-11-24T09:00:00Z"}"#.utf8)),
+            ProducerRecord(topic: Self.availabilityTopic, key: Array("other".utf8),
+                           value: Array(#"{"variantId":"phone-case-black","available":true,"updatedAt":"2026-11-24T09:00:00Z"}"#.utf8)),
+        ])
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await presented(harness, phoneCart("two", minute: 1)).map(\.offerId) == ["case-clear"])
+        try await harness.stop()
+    }
+
+    @Test("a configured availability topic that does not exist stops the worker at start, naming it")
+    func missingTopic() async throws {
+        let harness = try await WorkerHarness(offers: Self.cases, startWorker: false, configure: { $0.availabilityTopic = "no.such.availability" })
+        let error = await harness.startWorker().stopped(within: .seconds(30))
+        #expect("\(error.map { "\($0)" } ?? "no error")".contains("the availability topic no.such.availability does not exist"))
+        try? await harness.stop()
+    }
 }
