@@ -54,7 +54,9 @@ extension OfferEngine {
         guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: triggerLines.totalQuantity) else {
             return .otherCurrency
         }
-        if !availability.isEmpty, let short = availability.firstShortfall(of: items.map { ($0.variantId, $0.quantity) }) {
+        // Most offers name no tracked variant: no tally for them.
+        if !availability.isEmpty, items.contains(where: { availability[$0.variantId] != nil }),
+           let short = availability.firstShortfall(of: items.map { ($0.variantId, $0.quantity) }) {
             return .unavailable(variantId: short.variantId, reason: short.reason)
         }
         let signature = Presentation.triggerSignature(of: triggerLines)
