@@ -355,6 +355,9 @@ public enum RejectionReason: String, Codable, Sendable, Hashable, CaseIterable, 
     /// The record's key or the presentation belongs to another cart, or the upsell's
     /// trigger lines are no longer in the cart.
     case cartMismatch
+    /// An offered item can no longer be supplied (unavailable, or fewer in stock than the
+    /// acceptance would add) since the presentation; the cart is not changed.
+    case outOfStock
 }
 
 /// An acceptance that cannot be honoured (topic `offer.rejected`, key cartId).

@@ -28,6 +28,13 @@ public struct Offer: Codable, Sendable, Hashable {
     /// The share of carts (0–100, up to two decimals: steps of 0.01 %) held out of the offer
     /// as a control group. A cart's bucket is stable: SHA-256 of cartId and offerId.
     public var holdoutPercent: DecimalAmount?
+    /// Among eligible offers naming the same group, only the highest-ranked one (priority,
+    /// then offerId) is presented per cart event: alternatives a merchant never wants shown
+    /// side by side ("one protection plan"). The others give way; they are not presented.
+    public var exclusivityGroup: String?
+    /// When `true` and the offer is shown, evaluation ends after it: lower-ranked offers are
+    /// not presented to that cart event (a headline offer that must stand alone).
+    public var stopAfter: Bool
 
     public static let defaultTTLSeconds = 1800
     /// A year: presentations are state the worker keeps.
@@ -38,7 +45,7 @@ public struct Offer: Codable, Sendable, Hashable {
         startsAt: EventTime? = nil, endsAt: EventTime? = nil, ttlSeconds: Int = Offer.defaultTTLSeconds,
         currency: String? = nil, description: String? = nil, displayCriteria: DisplayCriteria, items: [OfferedItem],
         showWhenItemsInCart: Bool = false, version: Int = 1, maxPresentationsPerCart: Int? = nil,
-        holdoutPercent: DecimalAmount? = nil
+        holdoutPercent: DecimalAmount? = nil, exclusivityGroup: String? = nil, stopAfter: Bool = false
     ) {
         self.offerId = offerId
         self.kind = kind
@@ -55,11 +62,13 @@ public struct Offer: Codable, Sendable, Hashable {
         self.version = version
         self.maxPresentationsPerCart = maxPresentationsPerCart
         self.holdoutPercent = holdoutPercent
+        self.exclusivityGroup = exclusivityGroup
+        self.stopAfter = stopAfter
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case offerId, kind, status, priority, startsAt, endsAt, ttlSeconds, currency, description, displayCriteria, items, showWhenItemsInCart
-        case version, maxPresentationsPerCart, holdoutPercent
+        case version, maxPresentationsPerCart, holdoutPercent, exclusivityGroup, stopAfter
     }
 
     /// Decodes strictly: an unknown field of the offer, of an item or of a price rule is an
@@ -82,7 +91,9 @@ public struct Offer: Codable, Sendable, Hashable {
             showWhenItemsInCart: try container.decodeIfPresent(Bool.self, forKey: .showWhenItemsInCart) ?? false,
             version: try container.decodeIfPresent(Int.self, forKey: .version) ?? 1,
             maxPresentationsPerCart: try container.decodeIfPresent(Int.self, forKey: .maxPresentationsPerCart),
-            holdoutPercent: try Self.decodePercent(container, .holdoutPercent))
+            holdoutPercent: try Self.decodePercent(container, .holdoutPercent),
+            exclusivityGroup: try container.decodeIfPresent(String.self, forKey: .exclusivityGroup),
+            stopAfter: try container.decodeIfPresent(Bool.self, forKey: .stopAfter) ?? false)
     }
 
     /// A percentage given as an integer (`5`) or a decimal string (`"2.5"`).
@@ -117,6 +128,9 @@ public struct Offer: Codable, Sendable, Hashable {
         try container.encode(version, forKey: .version)
         try container.encodeIfPresent(maxPresentationsPerCart, forKey: .maxPresentationsPerCart)
         try container.encodeIfPresent(holdoutPercent, forKey: .holdoutPercent)
+        try container.encodeIfPresent(exclusivityGroup, forKey: .exclusivityGroup)
+        // Absent when false, so catalogs without the field encode as before.
+        if stopAfter { try container.encode(stopAfter, forKey: .stopAfter) }
     }
 
     /// The holdout as a number of buckets out of ``holdoutBuckets`` (`2.5` % → 250).
@@ -215,6 +229,9 @@ public struct Offer: Codable, Sendable, Hashable {
             } else if holdout.scale > 2 {
                 problems.append("\(path).holdoutPercent: at most 2 decimal places (got \(holdout))")
             }
+        }
+        if let group = exclusivityGroup {
+            problems += Self.identifierProblems(group, at: "\(path).exclusivityGroup")
         }
         return problems
     }

@@ -55,80 +55,50 @@ public struct OfferEngine: Sendable {
     /// - An offer whose items are all in the cart already is not eligible, unless it sets
     ///   `showWhenItemsInCart`; nor is one with an item priced per currency but not in the
     ///   cart's, one the cart declined, or one whose holdout the cart is in.
+    /// - An offer with an offered variant `availability` cannot supply (unavailable, or a
+    ///   known quantity below what the offer adds) is not eligible: the next one takes its place.
+    /// - Of eligible offers naming the same `exclusivityGroup`, only the first in rank is shown;
+    ///   after a shown offer with `stopAfter`, no further offer is.
     /// - An offer shown earlier whose presentation is still open and whose trigger lines are
     ///   unchanged stays shown: it takes its place in the top N but is not presented again.
     /// - An offer presented `maxPresentationsPerCart` times to the cart is not presented again
     ///   (and, unless still shown as above, takes no place).
     /// - An event whose version is not newer than the session's changes nothing.
     ///
+    /// Availability changes alone never re-evaluate a cart: the next cart event sees them.
     /// Only the offers the cart could satisfy are visited (``OfferCatalog/forEachCandidate(for:_:)``).
-    public func cartUpdated(_ cart: CartUpdated, session: inout CartSession?) -> [OfferPresented] {
-        cartUpdated(cart, session: &session, indexed: true)
+    public func cartUpdated(
+        _ cart: CartUpdated, session: inout CartSession?, availability: ProductAvailability = .unrestricted
+    ) -> [OfferPresented] {
+        cartUpdated(cart, session: &session, availability: availability, indexed: true)
     }
 
     /// `indexed: false` visits every offer of the catalog: the plain evaluator the index is
     /// tested against.
-    func cartUpdated(_ cart: CartUpdated, session: inout CartSession?, indexed: Bool) -> [OfferPresented] {
+    func cartUpdated(
+        _ cart: CartUpdated, session: inout CartSession?, availability: ProductAvailability = .unrestricted, indexed: Bool
+    ) -> [OfferPresented] {
         if let existing = session, cart.version <= existing.cart.version { return [] }
-        var current = session ?? CartSession(cart: CartSnapshot(cart))
-        current.cart = CartSnapshot(cart)
-        forgetExpired(in: &current, at: cart.occurredAt)
-        forgetRetiredOffers(in: &current)
-
+        var current = prepareSession(for: cart, session)
         let cartVariants = Set(cart.lines.map(\.variantId))
-        var shown = 0
-        var presented: [OfferPresented] = []
+        var selection = Selection()
+        let limit = settings.maxOffersPerCart
         func visit(_ offer: Offer) {
-            guard offer.isLive(at: cart.occurredAt), offer.currency.map({ $0 == cart.currency }) ?? true,
-                  offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }),
-                  current.declinedOffers[offer.offerId] == nil,
-                  offer.showWhenItemsInCart || !offer.items.allSatisfy({ cartVariants.contains($0.variantId) })
-            else { return }
-            let match = offer.displayCriteria.evaluate(cart)
-            guard match.isSatisfied else { return }
-
-            let triggerLines = cart.lines.filter { match.triggerLineIds.contains($0.lineId) }
-            let signature = Presentation.triggerSignature(of: triggerLines)
-            if let earlier = current.livePresentation(of: offer.offerId, at: cart.occurredAt),
-               earlier.triggerSignature == signature {
-                shown += 1
-                return
-            }
-            if let cap = offer.maxPresentationsPerCart, current.presentationCounts[offer.offerId, default: 0] >= cap { return }
-            if offer.holdsOut(cartId: cart.cartId) { return }
-            guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: triggerLines.totalQuantity) else { return }
-            shown += 1
-
-            let presentationId = EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
-            let triggerLineIds = triggerLines.map(\.lineId)
-            let expiresAt = offer.expiry(presentedAt: cart.occurredAt)
-            current.presentations[presentationId] = Presentation(
-                presentationId: presentationId, offerId: offer.offerId, offerKind: offer.kind,
-                triggerLineIds: triggerLineIds, triggerSignature: signature,
-                items: zip(offer.items, items).map { Presentation.Item($1, matchesTriggerQuantity: $0.matchesTriggerQuantity) },
-                presentedAt: cart.occurredAt, expiresAt: expiresAt)
-            if let cap = offer.maxPresentationsPerCart {
-                current.presentationCounts[offer.offerId] = min(cap, current.presentationCounts[offer.offerId, default: 0] + 1)
-            }
-            presented.append(OfferPresented(
-                eventId: EventID.derive("offer.presented", presentationId),
-                presentationId: presentationId, cartId: cart.cartId, cartVersion: cart.version, cartEventId: cart.eventId,
-                offerId: offer.offerId, offerKind: offer.kind, triggerLineIds: triggerLineIds, items: items,
-                occurredAt: cart.occurredAt, expiresAt: expiresAt, offerVersion: offer.version,
-                experimentArm: offer.holdoutPercent == nil ? nil : .treatment))
+            _ = judge(offer, cart: cart, cartVariants: cartVariants, session: &current, selection: &selection,
+                      availability: availability, explaining: false)
         }
-        if settings.maxOffersPerCart > 0 {
+        if limit > 0 {
             if indexed {
                 catalog.forEachCandidate(for: cart) { offer in
                     visit(offer)
-                    return shown < settings.maxOffersPerCart
+                    return !selection.isComplete(limit: limit)
                 }
             } else {
-                for offer in catalog.offers where shown < settings.maxOffersPerCart { visit(offer) }
+                for offer in catalog.offers where !selection.isComplete(limit: limit) { visit(offer) }
             }
         }
         session = current
-        return presented
+        return selection.presented
     }
 
     /// Records that the shopper declined a presented offer: it is not presented to that cart
@@ -154,10 +124,16 @@ public struct OfferEngine: Sendable {
 
     /// Validates an acceptance against what the cart was shown.
     ///
+    /// An acceptance whose items `availability` can no longer supply (in the quantities the
+    /// mutation would add) is rejected `outOfStock`, and the presentation stays open: a
+    /// restock lets a later acceptance through.
+    ///
     /// - Parameters:
     ///   - key: the record key the acceptance arrived under; it must be the body's cartId.
     ///   - session: the state of the acceptance's cart.
-    public func offerAccepted(_ acceptance: OfferAccepted, key: String?, session: inout CartSession?) -> AcceptanceOutcome {
+    public func offerAccepted(
+        _ acceptance: OfferAccepted, key: String?, session: inout CartSession?, availability: ProductAvailability = .unrestricted
+    ) -> AcceptanceOutcome {
         func reject(_ reason: RejectionReason, cartId: String = acceptance.cartId, offerId: String? = nil) -> AcceptanceOutcome {
             .rejected(OfferRejected(
                 eventId: EventID.derive("offer.rejected", acceptance.eventId),
@@ -193,6 +169,13 @@ public struct OfferEngine: Sendable {
             let quantity = item.matchesTriggerQuantity ? removedQuantity ?? item.quantity : item.quantity
             return .addLine(productId: item.productId, variantId: item.variantId, quantity: quantity, unitPrice: item.unitPrice,
                             compareAtPrice: item.compareAtPrice)
+        }
+        if !availability.isEmpty {
+            let added = operations.compactMap { operation -> (variantId: String, quantity: Int)? in
+                guard case .addLine(_, let variantId, let quantity, _, _) = operation else { return nil }
+                return (variantId, quantity)
+            }
+            if availability.firstShortfall(of: added) != nil { return reject(.outOfStock, offerId: presentation.offerId) }
         }
         current.presentations[presentation.presentationId]?.isAccepted = true
         session = current

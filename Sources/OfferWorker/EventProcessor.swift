@@ -8,6 +8,9 @@ import OfferEngine
 /// same outputs, byte for byte.
 struct EventProcessor: Sendable {
     var engine: OfferEngine
+    /// What the store can supply (the availability topic); offers and acceptances of items
+    /// it cannot are held back. Replaced by the loop between batches.
+    var availability: ProductAvailability = .unrestricted
     let topics: TopicNames
     let eventSource: String
     let metrics: WorkerMetrics
@@ -67,7 +70,7 @@ struct EventProcessor: Sendable {
         let stored = store.cart(cart.cartId, partition: record.partition)
         // A redelivered or repeated event changes nothing: its version is not newer.
         var session = stored?.session
-        let presented = engine.cartUpdated(cart, session: &session)
+        let presented = engine.cartUpdated(cart, session: &session, availability: availability)
         if let session, session != stored?.session {
             try replace(cart.cartId, partition: record.partition, in: &store, with: StoredCart(
                 session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt)))
@@ -82,7 +85,7 @@ struct EventProcessor: Sendable {
         let acceptance = try wire.decodeOfferAccepted(try value(of: record))
         try checkEventTime(acceptance.occurredAt, of: record)
         let outcome = try updateKnownCart(acceptance.cartId, partition: record.partition, at: acceptance.occurredAt, store: &store) {
-            engine.offerAccepted(acceptance, key: record.keyString, session: &$0)
+            engine.offerAccepted(acceptance, key: record.keyString, session: &$0, availability: availability)
         }
         switch outcome {
         case .mutation(let mutation):

@@ -55,6 +55,14 @@ public struct OfferWorker: Service, CustomStringConvertible {
             try await follower.loadAll(partitions: partitions)
             return follower
         }()
+        // So is the availability topic: no cart is shown an offer before stock is known.
+        let availability = LiveAvailability()
+        let stock: AvailabilityTopicFollower? = try await {
+            guard let topic = configuration.availabilityTopic, let partitions = topology.availabilityPartitions else { return nil }
+            let follower = try AvailabilityTopicFollower(topic: topic, kafka: configuration.kafka, live: availability, logger: logger)
+            try await follower.loadAll(partitions: partitions)
+            return follower
+        }()
         readiness.catalogLoaded()
 
         let exactlyOnce = configuration.guarantee == .exactlyOnce
@@ -78,7 +86,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
             settings: ProcessingPipeline.Settings(
                 topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: configuration.engineSettings,
                 exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),
-            readiness: readiness, logger: logger)
+            readiness: readiness, logger: logger, availability: availability)
         let watcher = configuration.offersFile.map {
             CatalogFileWatcher(path: $0, interval: configuration.catalogReloadInterval, live: live, metrics: catalogMetrics, logger: logger)
         }
@@ -87,6 +95,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
             try await withThrowingTaskGroup(of: Void.self) { sources in
                 if let watcher { sources.addTask { await watcher.run() } }
                 if let follower { sources.addTask { await follower.follow() } }
+                if let stock { sources.addTask { await stock.follow() } }
                 try await withGracefulShutdownHandler {
                     try await pipeline.run()
                 } onGracefulShutdown: {
@@ -97,10 +106,12 @@ public struct OfferWorker: Service, CustomStringConvertible {
         } catch {
             await restorer.close()
             await follower?.close()
+            await stock?.close()
             throw error
         }
         await restorer.close()
         await follower?.close()
+        await stock?.close()
         logger.info("offer worker stopped: outputs flushed, offsets committed, group left", metadata: ["carts": "\(pipeline.cartCount)"])
     }
 
@@ -144,6 +155,8 @@ public struct OfferWorker: Service, CustomStringConvertible {
         var inputs: [String]
         /// The catalog topic's partition count, when one is configured.
         var catalogPartitions: Int?
+        /// The availability topic's partition count, when one is configured.
+        var availabilityPartitions: Int?
     }
 
     /// Fails fast when a topic is missing or the inputs are not co-partitioned.
@@ -173,8 +186,15 @@ public struct OfferWorker: Service, CustomStringConvertible {
             }
             catalogPartitions = count
         }
+        var availabilityPartitions: Int?
+        if let availabilityTopic = configuration.availabilityTopic {
+            guard let count = counts[availabilityTopic] else {
+                throw ConfigurationError(problems: ["the availability topic \(availabilityTopic) does not exist: create it (compacted, key variantId) or fix --availability-topic"])
+            }
+            availabilityPartitions = count
+        }
         try await ensureChangelog(admin: admin, counts: counts, partitions: counts[required[0]] ?? 1)
-        return Topology(inputs: inputs, catalogPartitions: catalogPartitions)
+        return Topology(inputs: inputs, catalogPartitions: catalogPartitions, availabilityPartitions: availabilityPartitions)
     }
 }
 

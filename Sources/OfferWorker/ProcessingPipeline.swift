@@ -51,6 +51,8 @@ final class ProcessingPipeline: @unchecked Sendable {
     private let logger: Logger
     private let settings: Settings
     private let live: LiveCatalog
+    private let liveAvailability: LiveAvailability
+    private var availabilityGeneration = 0
     private let readiness: WorkerReadiness
     private(set) var processor: EventProcessor
     private(set) var store = CartStateStore()
@@ -70,8 +72,10 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     init(
         consumer: KafkaConsumer, producer: KafkaPipelineProducer, restorer: KafkaPartitionReader, live: LiveCatalog,
-        processor: EventProcessor, settings: Settings, readiness: WorkerReadiness = WorkerReadiness(), logger: Logger
+        processor: EventProcessor, settings: Settings, readiness: WorkerReadiness = WorkerReadiness(), logger: Logger,
+        availability: LiveAvailability = LiveAvailability()
     ) {
+        liveAvailability = availability
         self.readiness = readiness
         self.consumer = consumer
         self.producer = producer
@@ -197,6 +201,11 @@ final class ProcessingPipeline: @unchecked Sendable {
         if generation != catalogGeneration {
             processor.engine = OfferEngine(catalog: catalog, settings: settings.engine)
             catalogGeneration = generation
+        }
+        let (availability, availabilityGeneration) = liveAvailability.current
+        if availabilityGeneration != self.availabilityGeneration {
+            processor.availability = availability
+            self.availabilityGeneration = availabilityGeneration
         }
         if settings.exactlyOnce, !inTransaction {
             try producer.beginTransaction()

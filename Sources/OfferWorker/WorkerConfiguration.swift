@@ -87,6 +87,10 @@ public struct WorkerConfiguration: Sendable {
     /// A compacted topic of offers (key offerId, value the offer, empty value deletes it),
     /// read in full before any event is processed, then followed.
     public var catalogTopic: String?
+    /// A compacted topic of product availability (key variantId, value a
+    /// `VariantAvailability`, an empty value deletes it), read in full before any event is
+    /// processed, then followed. Without it every item counts as available.
+    public var availabilityTopic: String?
     /// Carts with no event for this long (in event time) are forgotten.
     public var cartIdleSeconds: Int
     /// How long a presentation is remembered after it expires.
@@ -204,6 +208,9 @@ public struct WorkerConfiguration: Sendable {
         if let catalogTopic, catalogTopic.isEmpty { problems.append("--offers-topic must not be empty") }
         var names: [String] = topics.all
         if let catalogTopic { names.append(catalogTopic) }
+        if let availabilityTopic {
+            if availabilityTopic.isEmpty { problems.append("--availability-topic must not be empty") } else { names.append(availabilityTopic) }
+        }
         for name in names where name.isEmpty { problems.append("topic names must not be empty") }
         let duplicated = Dictionary(grouping: names, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted()
         if !duplicated.isEmpty {

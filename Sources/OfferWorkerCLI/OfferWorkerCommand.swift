@@ -135,6 +135,8 @@ extension OfferWorkerCommand {
         @Option(help: "Offer catalog file, JSON or YAML: {\"offers\": [...]}; reloaded when it changes and on SIGHUP.") var offers: String?
         @Option(help: "Compacted Kafka topic of offers (key offerId, value the offer, empty value deletes it), read in full at start.")
         var offersTopic: String?
+        @Option(help: "Compacted Kafka topic of product availability (key variantId, value {\"variantId\", \"available\", \"quantity\"?, \"updatedAt\"}, empty value deletes it), read in full at start; without it every item counts as available.")
+        var availabilityTopic: String?
         @Option(parsing: .unconditional, help: "Seconds between checks of the offers file for changes (0: only on SIGHUP).")
         var offersReloadInterval: WholeNumber = 5
         @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
@@ -200,6 +202,7 @@ extension OfferWorkerCommand {
             configuration.outputTopicsAutoCreated = allowAutoCreateTopics
             configuration.commitInterval = .milliseconds(number(commitIntervalMs, "--commit-interval-ms", Bounds.commitIntervalMs))
             configuration.offerLabelLimit = number(metricsOfferLabels, "--metrics-offer-labels", Bounds.offerLabelLimit)
+            configuration.availabilityTopic = availabilityTopic
             problems += configuration.problems
             var catalog = try OfferCatalog(offers: [])
             if let offers {
@@ -308,7 +311,7 @@ extension OfferWorkerCommand {
     }
 
     struct Offers: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Work with offer catalogs.", subcommands: [Validate.self])
+        static let configuration = CommandConfiguration(abstract: "Work with offer catalogs.", subcommands: [Validate.self, Explain.self])
 
         struct Validate: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Check an offer catalog file and report every problem.")

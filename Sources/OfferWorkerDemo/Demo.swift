@@ -29,7 +29,11 @@ public struct Demo: Sendable {
 
         var workerLogger = Logger(label: "offer-worker")
         workerLogger.logLevel = .warning
-        let worker = OfferWorker(configuration: WorkerConfiguration(kafka: kafka, groupId: "offer-worker-demo"), catalog: catalog, logger: workerLogger)
+        let availabilityTopic = "product.availability"
+        try cluster.createTopic(availabilityTopic, partitions: 1)
+        var configuration = WorkerConfiguration(kafka: kafka, groupId: "offer-worker-demo")
+        configuration.availabilityTopic = availabilityTopic
+        let worker = OfferWorker(configuration: configuration, catalog: catalog, logger: workerLogger)
         let group = ServiceGroup(services: [worker], logger: workerLogger)
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -48,7 +52,8 @@ public struct Demo: Sendable {
                 print("\n\(cart.cartId): \(offers.isEmpty ? "no offer" : "\(offers.count) offer(s)")")
                 for p in offers { print("  offer.presented  \(describe(p))") }
             }
-            print("  (cart-1002 already holds care-plan-2y, so care-plan is not offered; winter-sale is paused)")
+            print("  (cart-1002 already holds care-plan-2y, so care-plan is not offered; winter-sale is paused;")
+            print("   protect-bundle-clear gives way to protect-bundle, first in their exclusivity group)")
 
             print("\n== 2. Shoppers accept offers ==")
             let upsell = try pick(presented, cart: "cart-1001", offer: "pro-upgrade")
@@ -70,6 +75,23 @@ public struct Demo: Sendable {
                 print("  offer.rejected   \(r.cartId) \(r.offerId ?? "(offer not shown to this cart)") presentation …\(r.presentationId.suffix(12)): \(r.reason.rawValue)")
             }
 
+            print("\n== 3. phone-case-black sells out: the next offer in priority order takes its place ==")
+            let soldOut = #"{"variantId":"phone-case-black","available":false,"updatedAt":"2026-11-24T10:08:00Z"}"#
+            try await producer.sendAll([ProducerRecord(topic: availabilityTopic, key: Array("phone-case-black".utf8), value: Array(soldOut.utf8))])
+            print("\(availabilityTopic) \(soldOut)")
+            // The worker follows the topic; the change applies from the next cart event on.
+            try await Task.sleep(for: .seconds(1))
+            var cart = try require(carts.first { $0.cartId == "cart-1001" }, "cart-1001 in the samples")
+            cart.cartId = "cart-1004"
+            cart.eventId = "evt-cart-1004-1"
+            cart.occurredAt = EventTime(rfc3339: "2026-11-24T10:09:00Z")!
+            print("cart.updated   \(describe(cart))")
+            try await producer.sendAll([ProducerRecord(topic: topics.cartUpdated, key: Array(cart.cartId.utf8), value: codec.encode(cart), timestamp: cart.occurredAt.millisecondsSinceEpoch)])
+            for p in try await outputs.read(OfferPresented.self, from: topics.offerPresented, count: 3) {
+                print("  offer.presented  \(describe(p))")
+            }
+            print("  (protect-bundle offers phone-case-black, which is out of stock: protect-bundle-clear is the fallback)")
+
             await producer.close()
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -80,6 +102,11 @@ public struct Demo: Sendable {
     private func accept(_ p: OfferPresented, _ eventId: String, at time: String, note: String) -> OfferAccepted {
         print("offer.accepted \(p.cartId) \(note): \(p.offerId)")
         return OfferAccepted(eventId: eventId, cartId: p.cartId, presentationId: p.presentationId, occurredAt: EventTime(rfc3339: time)!)
+    }
+
+    private func require<T>(_ value: T?, _ what: String) throws -> T {
+        guard let value else { throw DemoError("expected \(what)") }
+        return value
     }
 
     private func pick(_ presented: [String: [OfferPresented]], cart: String, offer: String) throws -> OfferPresented {

@@ -61,6 +61,8 @@ struct SchemaAgreementTests {
         ("attribute in", variant(#"{"key":"channel","equals":"web"}"#, #"{"key":"channel","in":["web","app"]}"#)),
         ("attribute exists", variant(#"{"key":"channel","equals":"web"}"#, #"{"key":"channel","exists":false}"#)),
         ("match all with productIds", variant(#""match":"any""#, #""match":"all""#)),
+        ("exclusivityGroup and stopAfter", variant(#""holdoutPercent":"2.5""#, #""holdoutPercent":"2.5","exclusivityGroup":"phones","stopAfter":true"#)),
+        ("stopAfter false", variant(#""holdoutPercent":"2.5""#, #""holdoutPercent":"2.5","stopAfter":false"#)),
         ("hours to 24:00 and overnight", variant(#""from":"09:00","to":"17:30""#, #""from":"22:00","to":"24:00""#)),
     ]
 
@@ -75,6 +77,7 @@ struct SchemaAgreementTests {
         ("price rule field off", variant(#"{"fixed":"9.125"}"#, #"{"fixed":"9.125","off":"1"}"#, inCrossSell: true)),
         ("criteria field productID", variant(#""productIds":["phone-std"]"#, #""productIds":["phone-std"],"productID":["x"]"#)),
         ("catalog field", #"{"offers":[],"version":1}"#),
+        ("exclusiveGroup", variant(#""holdoutPercent":"2.5""#, #""holdoutPercent":"2.5","exclusiveGroup":"phones""#)),
         // Required fields, types and enums.
         ("no offerId", variant(#""offerId":"pro","#, "")),
         ("no kind", variant(#""kind":"upsell","#, "")),
@@ -83,6 +86,9 @@ struct SchemaAgreementTests {
         ("kind downsell", variant(#""kind":"upsell""#, #""kind":"downsell""#)),
         ("status live", variant(#""status":"active""#, #""status":"live""#)),
         ("priority as a string", variant(#""priority":10"#, #""priority":"high""#)),
+        ("empty exclusivityGroup", variant(#""holdoutPercent":"2.5""#, #""holdoutPercent":"2.5","exclusivityGroup":"""#)),
+        ("exclusivityGroup as a number", variant(#""holdoutPercent":"2.5""#, #""holdoutPercent":"2.5","exclusivityGroup":3"#)),
+        ("stopAfter as a string", variant(#""holdoutPercent":"2.5""#, #""holdoutPercent":"2.5","stopAfter":"yes""#)),
         ("description as a number", variant(#""description":"Pro phone""#, #""description":5"#)),
         ("showWhenItemsInCart as a string", variant(#""showWhenItemsInCart":false"#, #""showWhenItemsInCart":"no""#)),
         ("ttl 0", variant(#""ttlSeconds":1800"#, #""ttlSeconds":0"#)),

@@ -58,6 +58,7 @@ struct CommandLineTests {
         #expect(output.contains("cart.mutation    cart-1001 pro-upgrade [upsell] on cart v1: remove line-1; add 1 × phone-pro-128 @ 999.00"))
         #expect(output.contains("cart.mutation    cart-1002 protect-bundle [crossSell] on cart v1: add 1 × phone-case-black @ 29.00; add 1 × screen-guard-2pk @ 14.50"))
         #expect(output.contains("expired") && output.contains("cartMismatch"))
+        #expect(output.contains("offer.presented  protect-bundle-clear [crossSell]: add 1 × phone-case-clear @ 29.00"), "the demo shows the out-of-stock fallback")
     }
 
     @Test("broker creates the product's topics, publishes its address and stops on SIGTERM")

@@ -76,7 +76,7 @@ struct WhatIfReportTests {
         #expect(replay.inputRecords == 8 && baseline.inputRecords == 8)
         #expect(replay.inputRecordsByTopic == ["cart.updated": 4, "offer.accepted": 3, "offer.declined": 1])
         #expect(replay.deadLetters == 1 && baseline.deadLetters == 1)
-        let none = ["cartMismatch": 0, "expired": 0, "unknownPresentation": 0]
+        let none = ["cartMismatch": 0, "expired": 0, "outOfStock": 0, "unknownPresentation": 0]
         func money(_ text: String) -> DecimalAmount { DecimalAmount(text)! }
 
         // Baseline: cart-1 and cart-2 get pro-upgrade and case-bundle, cart-3 nothing.

@@ -101,55 +101,38 @@ struct CatalogFileWatcher: Sendable {
 final class CatalogTopicFollower: Sendable {
     let topic: String
     let live: LiveCatalog
-    let metrics: CatalogMetrics
-    let logger: Logger
-    private let kafka: KafkaConfiguration
-    private let consumer: KafkaConsumer
+    private let logger: Logger
+    private let follower: CompactedTopicFollower
 
     init(topic: String, kafka: KafkaConfiguration, live: LiveCatalog, metrics: CatalogMetrics, logger: Logger) throws {
         self.topic = topic
         self.live = live
-        self.metrics = metrics
         self.logger = logger
-        // Consumers only: producer properties given for the worker's outputs are left out.
-        self.kafka = kafka.forConsumer()
-        consumer = try KafkaConsumer(
-            configuration: self.kafka.merging(["group.id": "offer-worker-catalog", "enable.auto.commit": "false"]), logger: logger)
+        let records = CatalogTopicRecords(live: live, metrics: metrics, logger: logger)
+        follower = try CompactedTopicFollower(
+            topic: topic, name: "catalog", groupId: "offer-worker-catalog", kafka: kafka, logger: logger, apply: records.apply)
     }
 
     /// Reads the topic from the beginning up to its end as of now, then follows it from
     /// there; the worker processes no event before this returns.
     func loadAll(partitions: Int) async throws {
-        let reader = try KafkaPartitionReader(configuration: kafka, logger: logger)
-        var resume: [TopicPartition: Int64] = [:]
-        var records = 0
-        for partition in (0..<Int32(partitions)).map({ TopicPartition(topic: topic, partition: $0) }) {
-            let read = try await reader.readToEnd(partition, timeout: .seconds(120)) { self.apply($0) }
-            records += read.records
-            resume[partition] = read.end
-        }
-        await reader.close()
-        try consumer.assign(resume)
+        let records = try await follower.loadAll(partitions: partitions)
         logger.info("offer catalog topic read", metadata: ["topic": "\(topic)", "records": "\(records)", "offers": "\(live.current.catalog.offers.count)"])
     }
 
     /// Applies changes as they arrive, until cancelled.
-    func follow() async {
-        while !Task.isCancelled {
-            do {
-                for case .records(let records) in try await consumer.poll(maxRecords: 1000, timeout: .milliseconds(200)) {
-                    records.forEach(apply)
-                }
-            } catch {
-                logger.warning("catalog topic poll failed; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-    }
+    func follow() async { await follower.follow() }
 
-    func close() async { await consumer.close() }
+    func close() async { await follower.close() }
+}
 
-    private func apply(_ record: ConsumerRecord) {
+/// Applies records of the catalog topic to the live catalog.
+private struct CatalogTopicRecords: Sendable {
+    let live: LiveCatalog
+    let metrics: CatalogMetrics
+    let logger: Logger
+
+    func apply(_ record: ConsumerRecord) {
         guard let offerId = record.keyString, !offerId.isEmpty else {
             return refuse(record, "no key: the key must be the offerId")
         }

@@ -1,0 +1,120 @@
+/// The merchandising rules of one cart event, shared by evaluation and explanation: one
+/// function decides each offer, so `offers explain` reports exactly what the worker does.
+extension OfferEngine {
+    /// What the offers visited so far for one cart event took.
+    struct Selection {
+        /// Offers shown (presented, or still shown from earlier).
+        var shown = 0
+        /// The offer shown for each exclusivity group.
+        var groups: [String: String] = [:]
+        /// The shown offer that set `stopAfter`.
+        var stoppedBy: String?
+        var presented: [OfferPresented] = []
+
+        /// Whether no further offer can be shown.
+        func isComplete(limit: Int) -> Bool { shown >= limit || stoppedBy != nil }
+    }
+
+    /// The session a cart event is evaluated against: `session` (or a new one) holding the
+    /// cart, without expired presentations and retired offers.
+    func prepareSession(for cart: CartUpdated, _ session: CartSession?) -> CartSession {
+        var current = session ?? CartSession(cart: CartSnapshot(cart))
+        current.cart = CartSnapshot(cart)
+        forgetExpired(in: &current, at: cart.occurredAt)
+        forgetRetiredOffers(in: &current)
+        return current
+    }
+
+    /// Decides one offer for a cart event, visited in rank order: presents it (recording the
+    /// presentation in `current` and `selection`), or returns the first reason it is not.
+    ///
+    /// The order of the checks is the rule: an offer that is not eligible (inactive,
+    /// criteria unmet, unavailable, capped, held out…) takes no place, so the next eligible
+    /// one takes it; only an eligible offer claims its exclusivity group, counts against
+    /// `maxOffersPerCart` and, with `stopAfter`, ends the selection.
+    ///
+    /// - Parameter explaining: find the failing condition's path when the criteria do not
+    ///   hold (the hot path does not need it).
+    func judge(
+        _ offer: Offer, cart: CartUpdated, cartVariants: Set<String>, session current: inout CartSession,
+        selection: inout Selection, availability: ProductAvailability, explaining: Bool
+    ) -> OfferVerdict {
+        guard offer.status == .active else { return .inactive(offer.status) }
+        guard offer.isLive(at: cart.occurredAt) else { return .outOfSchedule }
+        guard offer.currency.map({ $0 == cart.currency }) ?? true, offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }) else {
+            return .otherCurrency
+        }
+        guard current.declinedOffers[offer.offerId] == nil else { return .declined }
+        guard offer.showWhenItemsInCart || !offer.items.allSatisfy({ cartVariants.contains($0.variantId) }) else { return .itemsInCart }
+        let match = offer.displayCriteria.evaluate(cart)
+        guard match.isSatisfied else {
+            return .criteriaUnmet(explaining ? offer.displayCriteria.firstFailure(in: cart) : Self.unexplained)
+        }
+        let triggerLines = cart.lines.filter { match.triggerLineIds.contains($0.lineId) }
+        guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: triggerLines.totalQuantity) else {
+            return .otherCurrency
+        }
+        // Most offers name no tracked variant: no tally for them.
+        if !availability.isEmpty, items.contains(where: { availability[$0.variantId] != nil }),
+           let short = availability.firstShortfall(of: items.map { ($0.variantId, $0.quantity) }) {
+            return .unavailable(variantId: short.variantId, reason: short.reason)
+        }
+        let signature = Presentation.triggerSignature(of: triggerLines)
+        let stillShown = current.livePresentation(of: offer.offerId, at: cart.occurredAt)?.triggerSignature == signature
+        if !stillShown {
+            if let cap = offer.maxPresentationsPerCart, current.presentationCounts[offer.offerId, default: 0] >= cap { return .capped(cap) }
+            if offer.holdsOut(cartId: cart.cartId) { return .heldOut }
+        }
+        if let by = selection.stoppedBy { return .stopped(by: by) }
+        if let group = offer.exclusivityGroup, let by = selection.groups[group] { return .outranked(group: group, by: by) }
+        if selection.shown >= settings.maxOffersPerCart { return .beyondLimit(settings.maxOffersPerCart) }
+
+        selection.shown += 1
+        if let group = offer.exclusivityGroup { selection.groups[group] = offer.offerId }
+        if offer.stopAfter { selection.stoppedBy = offer.offerId }
+        if stillShown { return .stillShown }
+
+        let presentationId = EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
+        let triggerLineIds = triggerLines.map(\.lineId)
+        let expiresAt = offer.expiry(presentedAt: cart.occurredAt)
+        current.presentations[presentationId] = Presentation(
+            presentationId: presentationId, offerId: offer.offerId, offerKind: offer.kind,
+            triggerLineIds: triggerLineIds, triggerSignature: signature,
+            items: zip(offer.items, items).map { Presentation.Item($1, matchesTriggerQuantity: $0.matchesTriggerQuantity) },
+            presentedAt: cart.occurredAt, expiresAt: expiresAt)
+        if let cap = offer.maxPresentationsPerCart {
+            current.presentationCounts[offer.offerId] = min(cap, current.presentationCounts[offer.offerId, default: 0] + 1)
+        }
+        selection.presented.append(OfferPresented(
+            eventId: EventID.derive("offer.presented", presentationId),
+            presentationId: presentationId, cartId: cart.cartId, cartVersion: cart.version, cartEventId: cart.eventId,
+            offerId: offer.offerId, offerKind: offer.kind, triggerLineIds: triggerLineIds, items: items,
+            occurredAt: cart.occurredAt, expiresAt: expiresAt, offerVersion: offer.version,
+            experimentArm: offer.holdoutPercent == nil ? nil : .treatment))
+        return .presented
+    }
+
+    /// Stands in for the failing condition on the hot path, which does not look for it.
+    private static let unexplained = CriteriaFailure(path: "displayCriteria", reason: "does not hold")
+
+    /// Every offer of the catalog, in rank order, with whether `cart` would be shown it and
+    /// why not: the worker's own evaluation (the same checks in the same order), visiting
+    /// every offer instead of stopping when the cart's offers are chosen.
+    ///
+    /// `session` is the cart's state (declines, caps, open presentations); the cart is
+    /// evaluated as the next event of that session whatever its version. Nothing is kept.
+    public func explain(
+        _ cart: CartUpdated, session: CartSession? = nil, availability: ProductAvailability = .unrestricted
+    ) -> [OfferExplanation] {
+        var current = prepareSession(for: cart, session)
+        let cartVariants = Set(cart.lines.map(\.variantId))
+        var selection = Selection()
+        return catalog.offers.map { offer in
+            let before = selection.presented.count
+            let verdict = judge(offer, cart: cart, cartVariants: cartVariants, session: &current, selection: &selection,
+                                availability: availability, explaining: true)
+            return OfferExplanation(offerId: offer.offerId, priority: offer.priority, verdict: verdict,
+                                    presentation: selection.presented.count > before ? selection.presented.last : nil)
+        }
+    }
+}
