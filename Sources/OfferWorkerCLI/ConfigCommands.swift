@@ -51,7 +51,9 @@ extension OfferWorkerCommand {
                                                            environment: ProcessInfo.processInfo.environment)
                 var problems: [String] = []
                 let skipped: Set<String> = [ConfigurationSources.kafkaPropertyOption, "format"]
-                let options = sources.options.filter { !skipped.contains($0.name) }.map { option in
+                let file = Entry(name: ConfigurationSources.fileOption, value: sources.file?.path,
+                                 source: (sources.file?.source ?? .defaultValue).description)
+                let options = [file] + sources.options.filter { !skipped.contains($0.name) }.map { option in
                     Entry(name: option.name, value: sources.value(of: option) ?? option.defaultValue,
                           source: (sources.sources[option.name] ?? .defaultValue).description)
                 }
@@ -79,8 +81,7 @@ extension OfferWorkerCommand {
                 case .yaml:
                     return try YAMLEncoder().encode(report)
                 case .table:
-                    var text = "configuration file: \(report.configFile ?? "none")\n\n"
-                    text += table(["OPTION", "VALUE", "SOURCE"], report.options.map { ["--" + $0.name, $0.value ?? "(none)", $0.source] })
+                    var text = table(["OPTION", "VALUE", "SOURCE"], report.options.map { ["--" + $0.name, $0.value ?? "(none)", $0.source] })
                     text += "\n"
                     text += table(["KAFKA PROPERTY", "VALUE", "SOURCE"], report.kafka.map { [$0.name, $0.value ?? "", $0.source] })
                     return text
