@@ -132,7 +132,7 @@ struct CommandLineTests {
             (["demo", "--x", "--partitions", "lots"],
              ["--x: unknown option", "--partitions must be a whole number between 1 and 1000 (got 'lots')"]),
             (["offers", "validate", "--strict", offers.path], ["--strict: unknown option"]),
-            (["replya", "--input", "r.jsonl"], ["'replya' is not a command (did you mean 'replay'? commands: run, broker, demo, offers, record, replay)"]),
+            (["replya", "--input", "r.jsonl"], ["'replya' is not a command (did you mean 'replay'? commands: run, broker, demo, offers, record, replay, config)"]),
         ] {
             let (status, output) = try await CommandLine.run(arguments)
             #expect(status == 1, "\(arguments): \(output)")
