@@ -306,15 +306,17 @@ struct ConfigurationSources: Sendable {
                 let flag = "--\(option.name)"
                 guard problem.hasPrefix(flag) else { continue }
                 var rest = problem.dropFirst(flag.count)
-                guard rest.first == " " || rest.first == ":" else { continue }
-                if rest.hasPrefix(":") { rest = rest.dropFirst() }
-                rest = rest.drop { $0 == " " }
-                switch sources[option.name] {
+                guard rest.first == " " || rest.first == ":", let source = sources[option.name] else { continue }
+                // A problem with the value itself reads as the variable's or the key's; one
+                // that relates it to other options keeps its wording, the source added.
+                let aboutValue = rest.hasPrefix(":") || rest.hasPrefix(" must ")
+                rest = rest.drop { $0 == ":" || $0 == " " }
+                switch source {
                 case .environment(let name):
-                    return "\(name)=\(value(of: option) ?? ""): \(rest)"
+                    return aboutValue ? "\(name)=\(value(of: option) ?? ""): \(rest)" : "\(problem) (\(flag) from \(name))"
                 case .file(let path):
-                    return "\(path): \(option.name): \(rest)"
-                default:
+                    return aboutValue ? "\(path): \(option.name): \(rest)" : "\(problem) (\(flag) from \(path))"
+                case .commandLine, .defaultValue:
                     return problem
                 }
             }
