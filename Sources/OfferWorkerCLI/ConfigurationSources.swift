@@ -148,8 +148,8 @@ struct ConfigurationSources: Sendable {
             result.file = (path, .environment(fileVariable))
             result.arguments.insert("--\(fileOption)=\(path)", at: pathLength)
         }
-        if let (path, _) = result.file {
-            let label = result.file!.source == .commandLine ? path : "\(fileVariable)=\(path)"
+        if let (path, source) = result.file {
+            let label = source == .commandLine ? path : "\(fileVariable)=\(path)"
             result.read(path, label: label, options: result.options, known: known, into: &fileValues, kafka: &fileKafkaProperties)
         }
 
