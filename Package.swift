@@ -90,6 +90,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The configuration file (`--config FILE`) and `config print --format yaml`.
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Carts evaluated per second against catalogs of 10 to 10,000 offers:

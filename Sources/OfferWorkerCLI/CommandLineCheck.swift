@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import OfferEngine
 import OfferWorker
@@ -13,7 +14,8 @@ import OfferWorker
 enum CommandLineCheck {
     /// The parsed command, or every problem of the command line.
     enum Outcome {
-        case command(any ParsableCommand)
+        /// The command, with where its options' values came from.
+        case command(any ParsableCommand, ConfigurationSources)
         /// Nothing more can be read (help was asked for, or a mistake that cannot be taken
         /// out): exit with this error as ArgumentParser would.
         case stop(any Error)
@@ -27,7 +29,11 @@ enum CommandLineCheck {
         var text: String
     }
 
-    static func parse<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]) -> Outcome {
+    /// Options missing from `arguments` are taken from `environment` and the configuration
+    /// file first (``ConfigurationSources``); their problems are listed after the command
+    /// line's, and a bad value from either is reported naming the variable or file.
+    static func parse<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String],
+                                             environment: [String: String] = ProcessInfo.processInfo.environment) -> Outcome {
         // A first word that names no command would be read as an argument of the default
         // command, and the rest checked against the wrong options: it is the one problem.
         let commands = root.configuration.subcommands.map { $0._commandName }
@@ -35,7 +41,8 @@ enum CommandLineCheck {
             let likely = UnknownFields.suggestion(for: first, among: commands).map { "did you mean '\($0)'? " } ?? ""
             return .problems(["'\(first)' is not a command (\(likely)commands: \(commands.joined(separator: ", ")))"])
         }
-        var tokens = arguments.enumerated().map { Token(position: $0.offset, text: $0.element) }
+        let sources = ConfigurationSources.resolve(root, arguments, environment: environment)
+        var tokens = sources.arguments.enumerated().map { Token(position: $0.offset, text: $0.element) }
         // The command line's own problems, each at the position of its token, so they are
         // listed in the order they were typed.
         var found: [(position: Int, problem: String)] = []
@@ -48,9 +55,9 @@ enum CommandLineCheck {
             let error: any Error
             do {
                 let command = try root.parseAsRoot(tokens.map(\.text))
-                guard !found.isEmpty else { return .command(command) }
+                guard !found.isEmpty || !sources.problems.isEmpty else { return .command(command, sources) }
                 let checked = (command as? any CheckedCommand)?.optionProblems() ?? []
-                return .problems(unique(problems + checked))
+                return .problems(sources.naming(unique(problems + sources.problems + checked)))
             } catch let caught {
                 error = caught
             }
@@ -70,7 +77,7 @@ enum CommandLineCheck {
                         found.append((tokens[index].position, "unexpected argument '\(value)'"))
                         tokens.remove(at: index)
                     } else {
-                        return finish(problems, message, error)
+                        return finish(problems + sources.problems, message, error)
                     }
                 }
             } else if let (option, value) = invalidValue(message), let index = index(of: option, value: value, in: tokens) {
@@ -81,7 +88,7 @@ enum CommandLineCheck {
                 found.append((tokens[index].position, "\(option) needs a value"))
                 tokens.remove(at: index)
             } else {
-                return finish(problems, message, error)
+                return finish(problems + sources.problems, message, error)
             }
         }
     }
@@ -93,13 +100,15 @@ enum CommandLineCheck {
             root.exit(withError: error)
         case .problems(let problems):
             root.exit(withError: ConfigurationError(problems: problems))
-        case .command(var command):
+        case .command(var command, let sources):
             do {
                 if var command = command as? any AsyncParsableCommand {
                     try await command.run()
                 } else {
                     try command.run()
                 }
+            } catch let error as ConfigurationError {
+                root.exit(withError: ConfigurationError(problems: sources.naming(error.problems)))
             } catch {
                 root.exit(withError: error)
             }

@@ -12,7 +12,7 @@ struct OfferWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "offer-worker",
         abstract: "Presents cart upsells and cross-sells from Kafka events and turns accepted offers into cart mutations.",
-        subcommands: [Run.self, Broker.self, Demo.self, Offers.self, Record.self, Replay.self],
+        subcommands: [Run.self, Broker.self, Demo.self, Offers.self, Record.self, Replay.self, Config.self],
         defaultSubcommand: Run.self)
 
     /// ArgumentParser's entry point stops at the first unknown flag or unreadable value;
@@ -36,30 +36,69 @@ struct KafkaOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A file of librdkafka properties (key=value lines).", valueName: "file"))
     var kafkaProperties: String?
 
+    /// The configuration file's librdkafka properties (its `kafka:` map and `kafka-property:`
+    /// list), put here by ``ConfigurationSources`` so they merge per property below the
+    /// environment and `-X`.
+    @Option(name: .customLong(ConfigurationSources.fileKafkaPropertyOption), help: .hidden)
+    var fileProperties: [String] = []
+
+    /// The environment variable of the `--kafka-properties` option, which has the prefix of
+    /// librdkafka properties but names none.
+    static let propertiesFileVariable = "OFFER_WORKER_KAFKA_PROPERTIES"
+
     /// The librdkafka properties, from lowest to highest precedence: the properties file,
-    /// `OFFER_WORKER_KAFKA_*` environment variables, `-X` flags, then the bootstrap servers.
-    /// `@FILE` values are replaced by the file's contents. Every mistake (a bad line of the
-    /// file, a `-X` without `=`, an unreadable `@FILE`) is added to `problems`.
+    /// the configuration file, `OFFER_WORKER_KAFKA_*` environment variables, `-X` flags, then
+    /// the bootstrap servers. `@FILE` values are replaced by the file's contents. Every
+    /// mistake (a bad line of the file, a `-X` without `=`, an unreadable `@FILE`) is added
+    /// to `problems`.
     func configuration(bootstrapOverride: String? = nil, problems: inout [String]) -> KafkaConfiguration {
-        let environment = ProcessInfo.processInfo.environment
+        sourcedConfiguration(bootstrapOverride: bootstrapOverride, problems: &problems).configuration
+    }
+
+    /// ``configuration(bootstrapOverride:problems:)`` with where each property came from
+    /// (`file PATH`, `env OFFER_WORKER_KAFKA_SASL_PASSWORD`, `flag -X`,
+    /// `--bootstrap-servers`, `env KAFKA_BOOTSTRAP_SERVERS`), for `config print`.
+    func sourcedConfiguration(bootstrapOverride: String? = nil, configFile: String? = nil,
+                              problems: inout [String]) -> (configuration: KafkaConfiguration, sources: [String: String]) {
+        var environment = ProcessInfo.processInfo.environment
+        let bootstrapVariable = environment["KAFKA_BOOTSTRAP_SERVERS"]
+        environment.removeValue(forKey: Self.propertiesFileVariable)
         var config = KafkaConfiguration()
+        var sources: [String: String] = [:]
+        func set(_ key: String, _ value: String, from source: String) {
+            config[key] = value
+            sources[key] = source
+        }
         if let kafkaProperties {
             let (read, fileProblems) = KafkaConfiguration.read(propertiesFile: kafkaProperties)
-            config = read
+            for (key, value) in read.properties { set(key, value, from: "file \(kafkaProperties)") }
             problems += fileProblems
         }
-        config = config.merging(KafkaConfiguration(environment: environment, prefix: Self.environmentPrefix).properties)
+        for property in fileProperties {
+            // Checked for `=` when the file is read.
+            guard let eq = property.firstIndex(of: "=") else { continue }
+            set(String(property[..<eq]), String(property[property.index(after: eq)...]), from: "file \(configFile ?? "--config")")
+        }
+        for name in environment.keys.sorted() where name.hasPrefix(Self.environmentPrefix) && name.count > Self.environmentPrefix.count {
+            for (key, value) in KafkaConfiguration(environment: [name: environment[name]!], prefix: Self.environmentPrefix).properties {
+                set(key, value, from: "env \(name)")
+            }
+        }
         for property in properties {
             guard let eq = property.firstIndex(of: "="), eq != property.startIndex else {
                 problems.append("-X \(property.prefix { $0 != "=" }): expected key=value")
                 continue
             }
-            config[String(property[..<eq])] = String(property[property.index(after: eq)...])
+            set(String(property[..<eq]), String(property[property.index(after: eq)...]), from: "flag -X")
         }
-        if let servers = bootstrapOverride ?? bootstrapServers ?? environment["KAFKA_BOOTSTRAP_SERVERS"] {
-            config["bootstrap.servers"] = servers
+        if let servers = bootstrapOverride {
+            set("bootstrap.servers", servers, from: "--embedded")
+        } else if let servers = bootstrapServers {
+            set("bootstrap.servers", servers, from: "--bootstrap-servers")
+        } else if let servers = bootstrapVariable {
+            set("bootstrap.servers", servers, from: "env KAFKA_BOOTSTRAP_SERVERS")
         }
-        return config.resolvingFileReferences(problems: &problems)
+        return (config.resolvingFileReferences(problems: &problems), sources)
     }
 }
 
@@ -131,6 +170,7 @@ extension OfferWorkerCommand {
         @OptionGroup var topics: TopicOptions
         @OptionGroup var processing: ProcessingOptions
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var file: ConfigFileOption
 
         @Option(help: "Offer catalog file, JSON or YAML: {\"offers\": [...]}; reloaded when it changes and on SIGHUP.") var offers: String?
         @Option(help: "Compacted Kafka topic of offers (key offerId, value the offer, empty value deletes it), read in full at start.")
@@ -250,6 +290,7 @@ extension OfferWorkerCommand {
 
         @OptionGroup var topics: TopicOptions
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var file: ConfigFileOption
         @Option(parsing: .unconditional, help: "Partitions per topic.") var partitions: WholeNumber = 6
         @Option(help: "Also write the bootstrap address to this file.") var bootstrapFile: String?
 
@@ -289,6 +330,7 @@ extension OfferWorkerCommand {
             abstract: "Show an upsell and a cross-sell end to end on an embedded broker, then exit.")
 
         @Option(parsing: .unconditional, help: "Partitions per topic.") var partitions: WholeNumber = 3
+        @OptionGroup var file: ConfigFileOption
 
         private func settings() throws -> Int {
             var problems: [String] = []

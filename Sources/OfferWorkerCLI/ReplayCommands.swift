@@ -72,6 +72,7 @@ extension OfferWorkerCommand {
 
         @OptionGroup var kafka: KafkaOptions
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var file: ConfigFileOption
         @Option(help: ArgumentHelp("Topics to record, comma-separated (default: the worker's inputs, offer.declined when it exists).", valueName: "t1,t2"))
         var topics: String?
         @Option(help: ArgumentHelp("First record taken: earliest, an offset (every partition) or an RFC 3339 time.", valueName: "earliest|offset|time"))
@@ -149,6 +150,7 @@ extension OfferWorkerCommand {
         @OptionGroup var topics: TopicOptions
         @OptionGroup var processing: ProcessingOptions
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var file: ConfigFileOption
 
         @Option(help: ArgumentHelp("A recording to replay (- for standard input, copied to a temporary file first: a replay reads its recording twice); without it, the input topics are read from Kafka.", valueName: "file"))
         var input: String?

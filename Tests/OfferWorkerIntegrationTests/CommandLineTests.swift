@@ -11,16 +11,21 @@ enum CommandLine {
     /// Runs off Swift's cooperative pool: a blocked pool thread would starve every other
     /// suite running in parallel.
     /// `standardInput`, when given, is written to the process through a pipe.
-    static func run(_ arguments: [String], standardInput: Data? = nil) async throws -> (Int32, String) {
-        try await offPool { try runBlocking(arguments, standardInput: standardInput) }
+    /// `environment` is added to the test's own, from which `KAFKA_BOOTSTRAP_SERVERS` and
+    /// the worker's `OFFER_WORKER_*` options are taken out, so only what a test sets applies.
+    static func run(_ arguments: [String], standardInput: Data? = nil, environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await offPool { try runBlocking(arguments, standardInput: standardInput, environment: environment) }
     }
 
-    private static func runBlocking(_ arguments: [String], standardInput: Data?) throws -> (Int32, String) {
+    private static func runBlocking(_ arguments: [String], standardInput: Data?, environment extra: [String: String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.filter { name, _ in
+            !name.hasPrefix("OFFER_WORKER_") || name == "OFFER_WORKER_SKIP_TANSU"
+        }
         environment.removeValue(forKey: "KAFKA_BOOTSTRAP_SERVERS")
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let output = Pipe()
         process.standardError = output
@@ -128,7 +133,7 @@ struct CommandLineTests {
             (["demo", "--x", "--partitions", "lots"],
              ["--x: unknown option", "--partitions must be a whole number between 1 and 1000 (got 'lots')"]),
             (["offers", "validate", "--strict", offers.path], ["--strict: unknown option"]),
-            (["replya", "--input", "r.jsonl"], ["'replya' is not a command (did you mean 'replay'? commands: run, broker, demo, offers, record, replay)"]),
+            (["replya", "--input", "r.jsonl"], ["'replya' is not a command (did you mean 'replay'? commands: run, broker, demo, offers, record, replay, config)"]),
         ] {
             let (status, output) = try await CommandLine.run(arguments)
             #expect(status == 1, "\(arguments): \(output)")

@@ -27,7 +27,7 @@ public enum CatalogFile {
     /// `line 4, column 11: not valid YAML: did not find expected ',' or ']' (while parsing
     /// a flow sequence at line 3, column 11)`. (Yams' own text repeats the position and
     /// quotes the line, over several lines, which a log line repeats in turn.)
-    static func yamlProblem(_ error: any Error) -> String {
+    public static func yamlProblem(_ error: any Error) -> String {
         func at(_ mark: Mark) -> String { "line \(mark.line), column \(mark.column)" }
         func while_(_ context: YamlError.Context?) -> String {
             context.map { " (\($0.text) at \(at($0.mark)))" } ?? ""
