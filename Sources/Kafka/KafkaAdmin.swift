@@ -116,18 +116,3 @@ public final class KafkaAdmin: Sendable {
         if let result { throw result }
     }
 }
-
-/// Runs a blocking librdkafka call on a global queue, off the cooperative thread pool.
-func runBlocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: body()) }
-    }
-}
-
-/// Runs a blocking, throwing librdkafka call on a global queue, off the cooperative thread pool.
-func runBlockingThrowing(_ body: @escaping @Sendable () throws(KafkaError) -> Void) async throws(KafkaError) {
-    let failure: KafkaError? = await runBlocking { () -> KafkaError? in
-        do throws(KafkaError) { try body(); return nil } catch { return error }
-    }
-    if let failure { throw failure }
-}

@@ -7,12 +7,12 @@ import Synchronization
 /// Swift concurrency, explicit offset commits, pause and resume.
 ///
 /// Offsets are never committed automatically: the caller commits what it has finished with
-/// ``commit(_:)``. All calls into librdkafka that may block run on the consumer's own serial
-/// queue, never on the cooperative thread pool, and rebalance callbacks run only inside
+/// ``commit(_:)``. All calls into librdkafka that may block run on the consumer's own thread
+/// (``BlockingThread``), never on the cooperative thread pool, and rebalance callbacks run only inside
 /// ``poll(maxRecords:timeout:)`` so the caller sees them in order with the records.
 public final class KafkaConsumer: Sendable {
     private let client: NativeClient
-    private let queue: DispatchQueue
+    private let queue: BlockingThread
     private let isClosed = Atomic<Bool>(false)
     private let logger: Logger
 
@@ -48,7 +48,7 @@ public final class KafkaConsumer: Sendable {
         }
         let err = rd_kafka_poll_set_consumer(client.handle)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
-        queue = DispatchQueue(label: "kafka-consumer")
+        queue = BlockingThread(name: "kafka-consumer")
         self.logger = logger
     }
 
@@ -72,7 +72,7 @@ public final class KafkaConsumer: Sendable {
     /// stored and the offset the next record will get.
     public func watermarks(of partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (low: Int64, high: Int64) {
         let result: Result<(low: Int64, high: Int64), KafkaError> = await withCheckedContinuation { continuation in
-            queue.async { [self] in
+            queue.submit { [self] in
                 continuation.resume(returning: Result { () throws(KafkaError) in try watermarksBlocking(of: partition, timeout: timeout) })
             }
         }
@@ -101,7 +101,7 @@ public final class KafkaConsumer: Sendable {
     /// followed by any rebalance that happened meanwhile. Returns an empty array on timeout.
     public func poll(maxRecords: Int = 500, timeout: Duration = .milliseconds(100)) async throws(KafkaError) -> [ConsumerEvent] {
         let result: Result<[ConsumerEvent], KafkaError> = await withCheckedContinuation { continuation in
-            queue.async { [self] in
+            queue.submit { [self] in
                 continuation.resume(returning: Result { () throws(KafkaError) in try pollBlocking(maxRecords: maxRecords, timeout: timeout) })
             }
         }
@@ -118,7 +118,7 @@ public final class KafkaConsumer: Sendable {
     public func commit(_ offsets: [TopicPartition: Int64]) async throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let result: KafkaError? = await withCheckedContinuation { continuation in
-            queue.async { [self] in
+            queue.submit { [self] in
                 do throws(KafkaError) { try commitBlocking(offsets); continuation.resume(returning: nil) } catch { continuation.resume(returning: error) }
             }
         }
@@ -164,7 +164,7 @@ public final class KafkaConsumer: Sendable {
     /// The group's committed offsets for `partitions` (`nil` where none is committed).
     public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [TopicPartition: Int64] {
         let result: Result<[TopicPartition: Int64], KafkaError> = await withCheckedContinuation { continuation in
-            queue.async { [self] in
+            queue.submit { [self] in
                 let list = NativePartitionList.make(partitions.map { ($0, nil) })
                 defer { rd_kafka_topic_partition_list_destroy(list) }
                 let err = rd_kafka_committed(client.handle, list, Int32(timeout.milliseconds))
@@ -202,7 +202,7 @@ public final class KafkaConsumer: Sendable {
     /// must be committed. Later polls return nothing.
     public func close() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { [self] in
+            queue.submit { [self] in
                 closeBlocking()
                 continuation.resume()
             }

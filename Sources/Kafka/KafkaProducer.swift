@@ -12,7 +12,7 @@ public final class KafkaProducer: Sendable {
     private let client: NativeClient
     private let poller: PollThread
     /// Serial, so records of successive sends keep their order.
-    private let enqueueing = DispatchQueue(label: "kafka-producer-enqueue")
+    private let enqueueing = BlockingThread(name: "kafka-producer-enqueue")
     private let logger: Logger
 
     /// Creates a producer. `configuration` must contain `bootstrap.servers`.
@@ -67,7 +67,7 @@ public final class KafkaProducer: Sendable {
                 let batch = DeliveryBatch(count: records.count, continuation: continuation)
                 guard cancellation.attach(batch) else { return }
                 // Enqueueing waits while librdkafka's local queue is full: not on a pool thread.
-                enqueueing.async { [self] in
+                enqueueing.submit { [self] in
                     for (index, record) in records.enumerated() {
                         if cancellation.isCancelled {
                             batch.complete(index: index, with: .failure(.cancelled))

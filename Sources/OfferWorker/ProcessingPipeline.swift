@@ -63,7 +63,8 @@ final class ProcessingPipeline: @unchecked Sendable {
     private var catalogGeneration = 0
     private var assigned = Set<TopicPartition>()
     private var lag: ConsumerLagGauges
-    private var deadLetterLog = LogBudget(burst: 20, window: .seconds(10))
+    private static let deadLetterLogWindow = Duration.seconds(10)
+    private var deadLetterLog = LogBudget(burst: 20, window: ProcessingPipeline.deadLetterLogWindow)
     private var lastCommitted: [TopicPartition: Int64] = [:]
     private var inTransaction = false
     private var outputs: [ProducerRecord] = []
@@ -250,9 +251,10 @@ final class ProcessingPipeline: @unchecked Sendable {
         ])
     }
 
+    /// Called from inside `deadLetterLog`'s mutating methods: must not touch it.
     private func reportHeldDeadLetters(_ count: Int) {
         logger.warning("more inputs dead-lettered, not logged one by one", metadata: [
-            "count": "\(count)", "window": "\(deadLetterLog.window)",
+            "count": "\(count)", "window": "\(Self.deadLetterLogWindow)",
         ])
     }
 

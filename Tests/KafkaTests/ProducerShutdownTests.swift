@@ -19,7 +19,7 @@ struct ProducerShutdownTests {
         return (cluster, producer)
     }
 
-    private static let closeTimeout = Duration.seconds(3)
+    private static let closeTimeout = Duration.seconds(5)
 
     private static let record = ProducerRecord(topic: "events", key: Array("k".utf8), value: Array("v".utf8))
 
@@ -28,12 +28,13 @@ struct ProducerShutdownTests {
         let (cluster, producer) = try Self.unreachable()
         let started = ContinuousClock.now
         let sending = Task { await producer.send([Self.record, Self.record, Self.record]) }
-        try await Task.sleep(for: .milliseconds(300))
+        let handedOver = ContinuousClock.now + .seconds(10)
+        while producer.inFlightCount < 3, ContinuousClock.now < handedOver { try await Task.sleep(for: .milliseconds(20)) }
         #expect(producer.inFlightCount == 3, "the records were handed to librdkafka and wait for the broker")
         sending.cancel()
         let results = await sending.value
         let waited = ContinuousClock.now - started
-        #expect(waited < .seconds(5), "the send returned \(waited) after it started; its records time out only after 60 s")
+        #expect(waited < .seconds(15), "the send returned \(waited) after it started; its records time out only after 60 s")
         #expect(results.count == 3)
         #expect(results.allSatisfy { if case .failure(let error) = $0 { error == .cancelled } else { false } })
 
@@ -82,10 +83,10 @@ struct ProducerShutdownTests {
         for task in abandoned { task.cancel() }
 
         #expect(closing >= Self.closeTimeout - .milliseconds(100), "close must wait for undelivered records up to its timeout; it took \(closing)")
-        #expect(closing < .seconds(10), "the closes wait in parallel; they took \(closing)")
+        #expect(closing < .seconds(15), "the closes wait in parallel; they took \(closing)")
         #expect(log.messages.filter { $0.contains("records still undelivered at close") }.count == count)
-        // A close holding a pool thread would stall the heartbeat for a whole close timeout;
-        // a loaded machine stalls it for a second or so at worst.
-        #expect(longestGap.load(ordering: .relaxed) < 2_500, "a task waited \(longestGap.load(ordering: .relaxed)) ms for a cooperative thread")
+        // A close holding a pool thread would stall the heartbeat for a whole close timeout
+        // (5 s); a loaded machine running other suites stalls it for a few seconds at worst.
+        #expect(longestGap.load(ordering: .relaxed) < 4_000, "a task waited \(longestGap.load(ordering: .relaxed)) ms for a cooperative thread")
     }
 }
