@@ -70,25 +70,26 @@ public struct OfferEngine: Sendable {
     /// tested against.
     func cartUpdated(_ cart: CartUpdated, session: inout CartSession?, indexed: Bool) -> [OfferPresented] {
         if let existing = session, cart.version <= existing.cart.version { return [] }
-        var current = session ?? CartSession(cart: CartSnapshot(cart))
-        current.cart = CartSnapshot(cart)
+        let snapshot = CartSnapshot(cart)
+        var current = session ?? CartSession(cart: snapshot)
+        current.cart = snapshot
         forgetExpired(in: &current, at: cart.occurredAt)
         forgetRetiredOffers(in: &current)
 
-        let cartVariants = Set(cart.lines.map(\.variantId))
+        let facts = CartFacts(cart)
         var shown = 0
         var presented: [OfferPresented] = []
         func visit(_ offer: Offer) {
             guard offer.isLive(at: cart.occurredAt), offer.currency.map({ $0 == cart.currency }) ?? true,
                   offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }),
                   current.declinedOffers[offer.offerId] == nil,
-                  offer.showWhenItemsInCart || !offer.items.allSatisfy({ cartVariants.contains($0.variantId) })
+                  offer.showWhenItemsInCart || !offer.items.allSatisfy({ facts.containsVariant($0.variantId) })
             else { return }
-            let match = offer.displayCriteria.evaluate(cart)
-            guard match.isSatisfied else { return }
+            var matched = LineSet()
+            guard offer.displayCriteria.holds(in: facts, triggers: &matched) else { return }
 
-            let triggerLines = cart.lines.filter { match.triggerLineIds.contains($0.lineId) }
-            let signature = Presentation.triggerSignature(of: triggerLines)
+            let triggerLines = facts.triggerLines(matched)
+            let signature = facts.triggerSignature(of: triggerLines)
             if let earlier = current.livePresentation(of: offer.offerId, at: cart.occurredAt),
                earlier.triggerSignature == signature {
                 shown += 1
@@ -96,11 +97,11 @@ public struct OfferEngine: Sendable {
             }
             if let cap = offer.maxPresentationsPerCart, current.presentationCounts[offer.offerId, default: 0] >= cap { return }
             if offer.holdsOut(cartId: cart.cartId) { return }
-            guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: triggerLines.totalQuantity) else { return }
+            guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: facts.totalQuantity(of: triggerLines)) else { return }
             shown += 1
 
             let presentationId = EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
-            let triggerLineIds = triggerLines.map(\.lineId)
+            let triggerLineIds = facts.lineIds(of: triggerLines)
             let expiresAt = offer.expiry(presentedAt: cart.occurredAt)
             current.presentations[presentationId] = Presentation(
                 presentationId: presentationId, offerId: offer.offerId, offerKind: offer.kind,
@@ -216,6 +217,8 @@ public struct OfferEngine: Sendable {
 
     /// Drops presentations that expired more than the retention period before `time`.
     func forgetExpired(in session: inout CartSession, at time: EventTime) {
+        // Most events drop nothing: keep the dictionary rather than build an equal one.
+        guard session.presentations.values.contains(where: { !isRetained($0, at: time) }) else { return }
         session.presentations = session.presentations.filter { isRetained($0.value, at: time) }
     }
 
