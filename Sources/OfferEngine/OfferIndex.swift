@@ -56,6 +56,10 @@ extension DisplayCriteria {
 struct OfferIndex: Sendable {
     private(set) var postings: [IndexKey: [Int32]] = [:]
     private(set) var unindexed: [Int32] = []
+    /// The fields some posting list is under (bit `Field.rawValue`): a cart's values of
+    /// other fields are not looked up, which saves most lookups of a catalog that selects by
+    /// product only.
+    private var indexedFields: UInt8 = 0
 
     init(offers: [Offer]) {
         for (rank, offer) in offers.enumerated() {
@@ -63,7 +67,10 @@ struct OfferIndex: Sendable {
                 unindexed.append(Int32(rank))
                 continue
             }
-            for key in Set(keys) { postings[key, default: []].append(Int32(rank)) }
+            for key in Set(keys) {
+                postings[key, default: []].append(Int32(rank))
+                indexedFields |= 1 << key.field.rawValue
+            }
         }
     }
 
@@ -74,6 +81,7 @@ struct OfferIndex: Sendable {
         var lists: [ArraySlice<Int32>] = []
         if !unindexed.isEmpty { lists.append(unindexed[...]) }
         func add(_ field: IndexKey.Field, _ value: String) {
+            guard indexedFields & 1 << field.rawValue != 0 else { return }
             if let list = postings[IndexKey(field: field, value: value)] { lists.append(list[...]) }
         }
         for line in lines {

@@ -21,7 +21,7 @@ do {
     if arguments.first == "child" {
         try await ChildCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "standalone" {
-        try StandaloneCommand.run()
+        try StandaloneCommand.run(Array(arguments.dropFirst()))
     } else {
         try await Benchmark().run()
     }
