@@ -79,14 +79,15 @@ public struct OfferEngine: Sendable {
         let facts = CartFacts(cart)
         var shown = 0
         var presented: [OfferPresented] = []
-        func visit(_ offer: Offer) {
+        func visit(rank: Int) {
+            let offer = catalog.offers[rank]
             guard offer.isLive(at: cart.occurredAt), offer.currency.map({ $0 == cart.currency }) ?? true,
                   offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }),
                   current.declinedOffers[offer.offerId] == nil,
                   offer.showWhenItemsInCart || !offer.items.allSatisfy({ facts.containsVariant($0.variantId) })
             else { return }
             var matched = LineSet()
-            guard offer.displayCriteria.holds(in: facts, triggers: &matched) else { return }
+            guard catalog.compiledCriteria[rank].holds(in: facts, triggers: &matched) else { return }
 
             let triggerLines = facts.triggerLines(matched)
             let signature = facts.triggerSignature(of: triggerLines)
@@ -120,12 +121,12 @@ public struct OfferEngine: Sendable {
         }
         if settings.maxOffersPerCart > 0 {
             if indexed {
-                catalog.forEachCandidate(for: cart) { offer in
-                    visit(offer)
+                catalog.forEachCandidateRank(for: cart) { rank in
+                    visit(rank: rank)
                     return shown < settings.maxOffersPerCart
                 }
             } else {
-                for offer in catalog.offers where shown < settings.maxOffersPerCart { visit(offer) }
+                for rank in catalog.offers.indices where shown < settings.maxOffersPerCart { visit(rank: rank) }
             }
         }
         session = current

@@ -15,7 +15,13 @@ struct CriteriaEvaluationTests {
             let expected = Reference.evaluate(criteria, cart)
             let actual = criteria.evaluate(cart)
             #expect(actual == expected, "\(criteria) on \(cart.lines.map { "\($0.lineId):\($0.productId)×\($0.quantity)" })")
-            if actual != expected { return }
+            // The catalog's compiled form, as the engine evaluates it.
+            let facts = CartFacts(cart)
+            var triggers = LineSet()
+            let compiled = CompiledCriteria(criteria).holds(in: facts, triggers: &triggers)
+            let compiledMatch = compiled ? CriteriaMatch(isSatisfied: true, triggerLineIds: Set(facts.lineIds(of: triggers))) : .unsatisfied
+            #expect(compiledMatch == expected, "compiled: \(criteria)")
+            if actual != expected || compiledMatch != expected { return }
             if expected.isSatisfied { satisfied += 1 }
         }
         // Both outcomes are exercised.
