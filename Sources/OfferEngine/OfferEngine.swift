@@ -79,8 +79,8 @@ public struct OfferEngine: Sendable {
         let facts = CartFacts(cart)
         var shown = 0
         var presented: [OfferPresented] = []
-        func visit(rank: Int) {
-            let offer = catalog.offers[rank]
+        // The offer is borrowed from the catalog: copying it would retain every field.
+        func visit(_ offer: borrowing Offer, rank: Int) {
             guard offer.isLive(at: cart.occurredAt), offer.currency.map({ $0 == cart.currency }) ?? true,
                   offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }),
                   current.declinedOffers[offer.offerId] == nil,
@@ -122,11 +122,11 @@ public struct OfferEngine: Sendable {
         if settings.maxOffersPerCart > 0 {
             if indexed {
                 catalog.forEachCandidateRank(for: cart) { rank in
-                    visit(rank: rank)
+                    visit(catalog.offers[rank], rank: rank)
                     return shown < settings.maxOffersPerCart
                 }
             } else {
-                for rank in catalog.offers.indices where shown < settings.maxOffersPerCart { visit(rank: rank) }
+                for rank in catalog.offers.indices where shown < settings.maxOffersPerCart { visit(catalog.offers[rank], rank: rank) }
             }
         }
         session = current
