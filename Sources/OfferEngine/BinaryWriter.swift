@@ -8,8 +8,12 @@
 public struct BinaryWriter: Sendable {
     /// The bytes written so far.
     public private(set) var bytes: [UInt8]
-    /// Strings written with ``writeSharedString(_:)``, by the index a later repeat refers to.
-    private var sharedStrings: [String: Int] = [:]
+    /// Strings written with ``writeSharedString(_:)``, in order: a repeat refers to its
+    /// index. A record has a few dozen at most, so a scan beats hashing each string; past
+    /// ``sharedIndexThreshold`` they are also indexed by value.
+    private var sharedStrings: [String] = []
+    private var sharedIndex: [String: Int] = [:]
+    private static let sharedIndexThreshold = 32
 
     public init(capacity: Int = 256) {
         bytes = []
@@ -57,16 +61,29 @@ public struct BinaryWriter: Sendable {
     /// The varint holds `length << 1` for a new string and `index << 1 | 1` for a repeat of
     /// the `index`-th distinct shared string of the record.
     public mutating func writeSharedString(_ value: String) {
-        if let index = sharedStrings[value] {
+        if let index = sharedStringIndex(of: value) {
             writeVarint(UInt64(index) << 1 | 1)
             return
         }
-        sharedStrings[value] = sharedStrings.count
+        if sharedStrings.count >= Self.sharedIndexThreshold {
+            if sharedIndex.isEmpty {
+                for (index, string) in sharedStrings.enumerated() { sharedIndex[string] = index }
+            }
+            sharedIndex[value] = sharedStrings.count
+        }
+        sharedStrings.append(value)
         var value = value
         value.withUTF8 { utf8 in
             writeVarint(UInt64(utf8.count) << 1)
             bytes.append(contentsOf: utf8)
         }
+    }
+
+    /// The index of `value` among the shared strings written so far (compared as `String`s,
+    /// as a dictionary key would be).
+    private func sharedStringIndex(of value: String) -> Int? {
+        if !sharedIndex.isEmpty { return sharedIndex[value] }
+        return sharedStrings.firstIndex(of: value)
     }
 
     /// Eight bytes, little-endian: for hashes, whose bits are spread and would not shrink

@@ -9,61 +9,76 @@ public enum EventID {
     ///
     /// Each part is length-prefixed, so `("ab", "c")` and `("a", "bc")` differ.
     public static func derive(_ parts: String...) -> String {
-        format(digest(parts))
+        digest(parts).withUnsafeBytes { format($0) }
     }
 
     /// A stable bucket in `0..<count` from the SHA-256 of `parts` (length-prefixed as in
     /// ``derive(_:)``): the same parts give the same bucket on every run and machine.
     public static func bucket(_ parts: String..., count: Int) -> Int {
         precondition(count > 0, "count must be positive")
-        let bytes = digest(parts)
-        let value = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let value = digest(parts).withUnsafeBytes { bytes in bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
         return Int(value % UInt64(count))
     }
 
     /// A presentation id: like ``derive(_:)``, but its first four bytes are a tag of the
     /// cart, so an acceptance that quotes another cart's presentation is recognised as such.
     static func presentation(cartId: String, offerId: String, cartEventId: String) -> String {
-        var bytes = digest(["presentation", cartId, offerId, cartEventId])
-        bytes.replaceSubrange(0..<4, with: cartTag(cartId))
-        return format(bytes)
+        let tag = cartTag(cartId)
+        return digest(["presentation", cartId, offerId, cartEventId]).withUnsafeBytes { digest in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { bytes in
+                _ = bytes.initialize(from: digest[0..<16])
+                withUnsafeBytes(of: tag.bigEndian) { tagBytes in
+                    for index in 0..<4 { bytes[index] = tagBytes[index] }
+                }
+                return format(UnsafeRawBufferPointer(bytes))
+            }
+        }
     }
 
     /// Whether `presentationId` has the shape of a presentation id made for a cart other
     /// than `cartId`. `false` for ids this worker could not have made.
     static func presentation(_ presentationId: String, belongsToAnotherCartThan cartId: String) -> Bool {
         guard let bytes = parse(presentationId), bytes[6] >> 4 == 8 else { return false }
-        return Array(bytes[0..<4]) != cartTag(cartId)
+        let tag = bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return tag != cartTag(cartId)
     }
 
-    private static func cartTag(_ cartId: String) -> [UInt8] {
-        Array(digest(["cart", cartId])[0..<4])
+    /// The first four bytes of the SHA-256 of `("cart", cartId)`, big-endian.
+    private static func cartTag(_ cartId: String) -> UInt32 {
+        digest(["cart", cartId]).withUnsafeBytes { bytes in bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
     }
 
-    private static func digest(_ parts: [String]) -> [UInt8] {
+    private static func digest(_ parts: [String]) -> SHA256.Digest {
         var hasher = SHA256()
-        for part in parts {
-            let bytes = Array(part.utf8)
-            var length = UInt32(bytes.count).bigEndian
+        for var part in parts {
+            var length = UInt32(part.utf8.count).bigEndian
             withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: bytes)
+            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        return Array(hasher.finalize())
+        return hasher.finalize()
     }
 
-    private static func format(_ digest: [UInt8]) -> String {
-        var bytes = Array(digest[0..<16])
-        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if [4, 6, 8, 10].contains(index) { text.append(UInt8(ascii: "-")) }
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
+    /// The UUID text of the first 16 bytes of `digest`, with the version and variant bits set.
+    private static func format(_ digest: UnsafeRawBufferPointer) -> String {
+        let hex: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { text in
+            hex.withUTF8Buffer { hex in
+                var position = 0
+                for index in 0..<16 {
+                    var byte = digest[index]
+                    if index == 6 { byte = (byte & 0x0F) | 0x80 }  // version 8
+                    if index == 8 { byte = (byte & 0x3F) | 0x80 }  // RFC 9562 variant
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    text[position] = hex[Int(byte >> 4)]
+                    text[position + 1] = hex[Int(byte & 0x0F)]
+                    position += 2
+                }
+                return position
+            }
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     private static func parse(_ uuid: String) -> [UInt8]? {

@@ -87,6 +87,30 @@ public struct EventTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let (year, month, day) = Self.civil(fromDays: Int(days))
         let secondOfDay = Int(millisecondOfDay / 1000)
         let milliseconds = Int(millisecondOfDay % 1000)
+        if (0...9999).contains(year) {
+            // The usual case, written digit by digit into one small string.
+            return String(unsafeUninitializedCapacity: 24) { text in
+                var position = 0
+                func put(_ value: Int, _ width: Int) {
+                    var divisor = 1
+                    for _ in 1..<width { divisor *= 10 }
+                    while divisor > 0 {
+                        text[position] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                        position += 1
+                        divisor /= 10
+                    }
+                }
+                func put(_ character: Unicode.Scalar) {
+                    text[position] = UInt8(ascii: character)
+                    position += 1
+                }
+                put(year, 4); put("-"); put(month, 2); put("-"); put(day, 2); put("T")
+                put(secondOfDay / 3600, 2); put(":"); put(secondOfDay / 60 % 60, 2); put(":"); put(secondOfDay % 60, 2)
+                if milliseconds != 0 { put("."); put(milliseconds, 3) }
+                put("Z")
+                return position
+            }
+        }
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

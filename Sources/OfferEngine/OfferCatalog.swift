@@ -7,6 +7,8 @@ public struct OfferCatalog: Sendable, Hashable {
     private let byId: [String: Offer]
     /// Offers by what their `cartContains` conditions look for.
     let index: OfferIndex
+    /// Each offer's display criteria compiled for evaluation, by rank.
+    let compiledCriteria: [CompiledCriteria]
 
     /// Validates `offers`; throws every problem, each with its path (`offers[3].ttlSeconds`).
     public init(offers: [Offer]) throws(CatalogError) {
@@ -34,6 +36,7 @@ public struct OfferCatalog: Sendable, Hashable {
         self.offers = offers.sorted { ($1.priority, $0.offerId) < ($0.priority, $1.offerId) }
         self.byId = Dictionary(uniqueKeysWithValues: offers.map { ($0.offerId, $0) })
         self.index = OfferIndex(offers: self.offers)
+        self.compiledCriteria = self.offers.map { CompiledCriteria($0.displayCriteria) }
     }
 
     /// Loads a catalog document, `{"offers": [...]}`, reporting every problem of every offer
@@ -88,6 +91,12 @@ public struct OfferCatalog: Sendable, Hashable {
     /// cart's lines and the offers they hit, not the catalog's size.
     public func forEachCandidate(for cart: CartUpdated, _ body: (Offer) -> Bool) {
         index.forEachCandidate(of: cart.lines) { body(offers[$0]) }
+    }
+
+    /// ``forEachCandidate(for:_:)`` by rank (a position in ``offers``), for the engine,
+    /// which also reads the offer's ``compiledCriteria``.
+    func forEachCandidateRank(for cart: CartUpdated, _ body: (Int) -> Bool) {
+        index.forEachCandidate(of: cart.lines, body)
     }
 
     /// The offer with this id.

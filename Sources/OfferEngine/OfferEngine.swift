@@ -80,21 +80,22 @@ public struct OfferEngine: Sendable {
     ) -> [OfferPresented] {
         if let existing = session, cart.version <= existing.cart.version { return [] }
         var current = prepareSession(for: cart, session)
-        let cartVariants = Set(cart.lines.map(\.variantId))
+        let facts = CartFacts(cart)
         var selection = Selection()
         let limit = settings.maxOffersPerCart
-        func visit(_ offer: Offer) {
-            _ = judge(offer, cart: cart, cartVariants: cartVariants, session: &current, selection: &selection,
+        // The offer is borrowed from the catalog: copying it would retain every field.
+        func visit(_ offer: borrowing Offer, rank: Int) {
+            _ = judge(offer, rank: rank, facts: facts, session: &current, selection: &selection,
                       availability: availability, explaining: false)
         }
         if limit > 0 {
             if indexed {
-                catalog.forEachCandidate(for: cart) { offer in
-                    visit(offer)
+                catalog.forEachCandidateRank(for: cart) { rank in
+                    visit(catalog.offers[rank], rank: rank)
                     return !selection.isComplete(limit: limit)
                 }
             } else {
-                for offer in catalog.offers where !selection.isComplete(limit: limit) { visit(offer) }
+                for rank in catalog.offers.indices where !selection.isComplete(limit: limit) { visit(catalog.offers[rank], rank: rank) }
             }
         }
         session = current
@@ -199,6 +200,8 @@ public struct OfferEngine: Sendable {
 
     /// Drops presentations that expired more than the retention period before `time`.
     func forgetExpired(in session: inout CartSession, at time: EventTime) {
+        // Most events drop nothing: keep the dictionary rather than build an equal one.
+        guard session.presentations.values.contains(where: { !isRetained($0, at: time) }) else { return }
         session.presentations = session.presentations.filter { isRetained($0.value, at: time) }
     }
 

@@ -53,28 +53,57 @@ extension DisplayCriteria {
 /// Which offers a cart can possibly satisfy: offers whose criteria require a `cartContains`
 /// match are listed under the keys they look for; the others ("unindexed") are always
 /// candidates. Every list holds ranks (positions in ``OfferCatalog/offers``) ascending.
+///
+/// All lists live in one array, each key naming its range: a cart's lookups collect
+/// ranges, not arrays, so visiting candidates retains and allocates nothing per list.
 struct OfferIndex: Sendable {
-    private(set) var postings: [IndexKey: [Int32]] = [:]
-    private(set) var unindexed: [Int32] = []
+    /// Every posting list, back to back; the unindexed ranks first.
+    private let ranks: [Int32]
+    private let postings: [IndexKey: Range<Int>]
+    private let unindexed: Range<Int>
+    /// The fields some posting list is under (bit `Field.rawValue`): a cart's values of
+    /// other fields are not looked up, which saves most lookups of a catalog that selects by
+    /// product only.
+    private let indexedFields: UInt8
 
     init(offers: [Offer]) {
+        var lists: [IndexKey: [Int32]] = [:]
+        var unindexed: [Int32] = []
+        var fields: UInt8 = 0
         for (rank, offer) in offers.enumerated() {
             guard let keys = offer.displayCriteria.requiredIndexKeys else {
                 unindexed.append(Int32(rank))
                 continue
             }
-            for key in Set(keys) { postings[key, default: []].append(Int32(rank)) }
+            for key in Set(keys) {
+                lists[key, default: []].append(Int32(rank))
+                fields |= 1 << key.field.rawValue
+            }
         }
+        var ranks = unindexed
+        var postings: [IndexKey: Range<Int>] = [:]
+        postings.reserveCapacity(lists.count)
+        for (key, list) in lists {
+            postings[key] = ranks.count..<ranks.count + list.count
+            ranks += list
+        }
+        self.ranks = ranks
+        self.postings = postings
+        self.unindexed = 0..<unindexed.count
+        self.indexedFields = fields
     }
 
     /// Calls `body` with the rank of every candidate offer for `lines`, ascending and once
     /// each, until it returns `false`. Lazy: a k-way merge of the lines' posting lists, so
     /// stopping early (the top N are found) skips the rest.
     func forEachCandidate(of lines: [CartLine], _ body: (Int) -> Bool) {
-        var lists: [ArraySlice<Int32>] = []
-        if !unindexed.isEmpty { lists.append(unindexed[...]) }
+        // The unread part of each list that has one, as a range of `ranks`.
+        var heap: [Range<Int>] = []
+        heap.reserveCapacity(lines.count * 2 + 1)
+        if !unindexed.isEmpty { heap.append(unindexed) }
         func add(_ field: IndexKey.Field, _ value: String) {
-            if let list = postings[IndexKey(field: field, value: value)] { lists.append(list[...]) }
+            guard indexedFields & 1 << field.rawValue != 0 else { return }
+            if let list = postings[IndexKey(field: field, value: value)] { heap.append(list) }
         }
         for line in lines {
             add(.product, line.productId)
@@ -84,37 +113,39 @@ struct OfferIndex: Sendable {
             if let productType = line.productType { add(.productType, productType) }
             if let vendor = line.vendor { add(.vendor, vendor) }
         }
-        if lists.count == 1 {
-            for rank in lists[0] where !body(Int(rank)) { return }
-            return
-        }
-        // A binary min-heap of list heads.
-        var heap = lists.filter { !$0.isEmpty }
-        func less(_ a: Int, _ b: Int) -> Bool { heap[a].first! < heap[b].first! }
-        func siftDown(_ start: Int) {
-            var parent = start
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var smallest = parent
-                if left < heap.count, less(left, smallest) { smallest = left }
-                if right < heap.count, less(right, smallest) { smallest = right }
-                if smallest == parent { return }
-                heap.swapAt(parent, smallest)
-                parent = smallest
+        ranks.withUnsafeBufferPointer { ranks in
+            if heap.count == 1 {
+                for position in heap[0] where !body(Int(ranks[position])) { return }
+                return
             }
-        }
-        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
-        var last: Int32 = -1
-        while let top = heap.first?.first {
-            heap[0].removeFirst()
-            if heap[0].isEmpty {
-                heap.swapAt(0, heap.count - 1)
-                heap.removeLast()
+            // A binary min-heap of list heads (lists are never empty).
+            func less(_ a: Int, _ b: Int) -> Bool { ranks[heap[a].lowerBound] < ranks[heap[b].lowerBound] }
+            func siftDown(_ start: Int) {
+                var parent = start
+                while true {
+                    let left = 2 * parent + 1, right = left + 1
+                    var smallest = parent
+                    if left < heap.count, less(left, smallest) { smallest = left }
+                    if right < heap.count, less(right, smallest) { smallest = right }
+                    if smallest == parent { return }
+                    heap.swapAt(parent, smallest)
+                    parent = smallest
+                }
             }
-            if !heap.isEmpty { siftDown(0) }
-            if top == last { continue }
-            last = top
-            if !body(Int(top)) { return }
+            for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+            var last: Int32 = -1
+            while let head = heap.first {
+                let top = ranks[head.lowerBound]
+                heap[0] = head.lowerBound + 1..<head.upperBound
+                if heap[0].isEmpty {
+                    heap.swapAt(0, heap.count - 1)
+                    heap.removeLast()
+                }
+                if !heap.isEmpty { siftDown(0) }
+                if top == last { continue }
+                last = top
+                if !body(Int(top)) { return }
+            }
         }
     }
 }

@@ -35,23 +35,27 @@ extension OfferEngine {
     ///
     /// - Parameter explaining: find the failing condition's path when the criteria do not
     ///   hold (the hot path does not need it).
+    ///
+    /// The offer is borrowed from the catalog (at `rank`, whose compiled criteria are read):
+    /// copying it would retain every field.
     func judge(
-        _ offer: Offer, cart: CartUpdated, cartVariants: Set<String>, session current: inout CartSession,
+        _ offer: borrowing Offer, rank: Int, facts: CartFacts, session current: inout CartSession,
         selection: inout Selection, availability: ProductAvailability, explaining: Bool
     ) -> OfferVerdict {
+        let cart = facts.cart
         guard offer.status == .active else { return .inactive(offer.status) }
         guard offer.isLive(at: cart.occurredAt) else { return .outOfSchedule }
         guard offer.currency.map({ $0 == cart.currency }) ?? true, offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }) else {
             return .otherCurrency
         }
         guard current.declinedOffers[offer.offerId] == nil else { return .declined }
-        guard offer.showWhenItemsInCart || !offer.items.allSatisfy({ cartVariants.contains($0.variantId) }) else { return .itemsInCart }
-        let match = offer.displayCriteria.evaluate(cart)
-        guard match.isSatisfied else {
+        guard offer.showWhenItemsInCart || !offer.items.allSatisfy({ facts.containsVariant($0.variantId) }) else { return .itemsInCart }
+        var matched = LineSet()
+        guard catalog.compiledCriteria[rank].holds(in: facts, triggers: &matched) else {
             return .criteriaUnmet(explaining ? offer.displayCriteria.firstFailure(in: cart) : Self.unexplained)
         }
-        let triggerLines = cart.lines.filter { match.triggerLineIds.contains($0.lineId) }
-        guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: triggerLines.totalQuantity) else {
+        let triggerLines = facts.triggerLines(matched)
+        guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: facts.totalQuantity(of: triggerLines)) else {
             return .otherCurrency
         }
         // Most offers name no tracked variant: no tally for them.
@@ -59,7 +63,7 @@ extension OfferEngine {
            let short = availability.firstShortfall(of: items.map { ($0.variantId, $0.quantity) }) {
             return .unavailable(variantId: short.variantId, reason: short.reason)
         }
-        let signature = Presentation.triggerSignature(of: triggerLines)
+        let signature = facts.triggerSignature(of: triggerLines)
         let stillShown = current.livePresentation(of: offer.offerId, at: cart.occurredAt)?.triggerSignature == signature
         if !stillShown {
             if let cap = offer.maxPresentationsPerCart, current.presentationCounts[offer.offerId, default: 0] >= cap { return .capped(cap) }
@@ -75,7 +79,7 @@ extension OfferEngine {
         if stillShown { return .stillShown }
 
         let presentationId = EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
-        let triggerLineIds = triggerLines.map(\.lineId)
+        let triggerLineIds = facts.lineIds(of: triggerLines)
         let expiresAt = offer.expiry(presentedAt: cart.occurredAt)
         current.presentations[presentationId] = Presentation(
             presentationId: presentationId, offerId: offer.offerId, offerKind: offer.kind,
@@ -107,11 +111,12 @@ extension OfferEngine {
         _ cart: CartUpdated, session: CartSession? = nil, availability: ProductAvailability = .unrestricted
     ) -> [OfferExplanation] {
         var current = prepareSession(for: cart, session)
-        let cartVariants = Set(cart.lines.map(\.variantId))
+        let facts = CartFacts(cart)
         var selection = Selection()
-        return catalog.offers.map { offer in
+        return catalog.offers.indices.map { rank in
+            let offer = catalog.offers[rank]
             let before = selection.presented.count
-            let verdict = judge(offer, cart: cart, cartVariants: cartVariants, session: &current, selection: &selection,
+            let verdict = judge(offer, rank: rank, facts: facts, session: &current, selection: &selection,
                                 availability: availability, explaining: true)
             return OfferExplanation(offerId: offer.offerId, priority: offer.priority, verdict: verdict,
                                     presentation: selection.presented.count > before ? selection.presented.last : nil)

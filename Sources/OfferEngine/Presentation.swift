@@ -71,18 +71,28 @@ public struct Presentation: Sendable, Hashable {
     /// before it was a hash, so ``triggerSignature(legacy:)`` of that text is the same value).
     /// Deterministic across runs and machines, unlike `Hasher`.
     public static func triggerSignature(of lines: some Sequence<CartLine>) -> UInt64 {
-        var hash = FNV1a()
-        var first = true
-        for line in lines {
+        var signature = TriggerSignature()
+        for line in lines { signature.add(line) }
+        return signature.value
+    }
+
+    /// ``triggerSignature(of:)`` built a line at a time, hashing the quantity's decimal
+    /// digits directly instead of formatting it into a string.
+    struct TriggerSignature {
+        private var hash = FNV1a()
+        private var first = true
+
+        mutating func add(_ line: CartLine) {
             if !first { hash.add(0x1E) }
             first = false
             hash.add(line.lineId)
             hash.add(0x1F)
             hash.add(line.variantId)
             hash.add(0x1F)
-            hash.add(String(line.quantity))
+            hash.add(decimal: line.quantity)
         }
-        return hash.value
+
+        var value: UInt64 { hash.value }
     }
 
     /// The signature of a session stored when signatures were text.
@@ -103,5 +113,17 @@ struct FNV1a {
 
     mutating func add(_ text: String) {
         for byte in text.utf8 { add(byte) }
+    }
+
+    /// The bytes of `String(number)`: an optional `-`, then the decimal digits.
+    mutating func add(decimal number: Int) {
+        if number < 0 { add(UInt8(ascii: "-")) }
+        let magnitude = number.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            add(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        }
     }
 }

@@ -14,6 +14,27 @@ struct ChangelogRead {
     var later = 0
 }
 
+extension ChangelogRead {
+    /// Takes one changelog record: a cart's latest state (only its header decoded), or its
+    /// deletion (an empty value). With `cutoff`, a record stamped at or after it is left out.
+    mutating func apply(_ record: ConsumerRecord, before cutoff: Int64? = nil, logger: Logger) {
+        guard let cartId = record.keyString else { return }
+        if let cutoff, (record.timestamp ?? Int64.min) >= cutoff { later += 1; return }
+        guard let value = record.value, !value.isEmpty else {
+            carts.removeValue(forKey: cartId)
+            return
+        }
+        do {
+            carts[cartId] = CartStateStore.Entry(bytes: value, lastActivity: try StoredCart.lastActivity(ofEncoded: value))
+        } catch {
+            unreadable += 1
+            logger.error("unreadable state record skipped", metadata: [
+                "partition": "\(TopicPartition(topic: record.topic, partition: record.partition))", "offset": "\(record.offset)", "error": "\(error)",
+            ])
+        }
+    }
+}
+
 extension KafkaPartitionReader {
     /// Reads a changelog partition to its end into the carts it holds: the latest record of
     /// each cart (an empty value deletes it), only its header decoded. With `cutoff`
@@ -23,18 +44,7 @@ extension KafkaPartitionReader {
     func readChangelog(_ source: TopicPartition, before cutoff: Int64? = nil, logger: Logger) throws -> ChangelogRead {
         var read = ChangelogRead()
         let (records, end) = try readToEndBlocking(source) { record in
-            guard let cartId = record.keyString else { return }
-            if let cutoff, (record.timestamp ?? Int64.min) >= cutoff { read.later += 1; return }
-            guard let value = record.value, !value.isEmpty else {
-                read.carts.removeValue(forKey: cartId)
-                return
-            }
-            do {
-                read.carts[cartId] = CartStateStore.Entry(bytes: value, lastActivity: try StoredCart.lastActivity(ofEncoded: value))
-            } catch {
-                read.unreadable += 1
-                logger.error("unreadable state record skipped", metadata: ["partition": "\(source)", "offset": "\(record.offset)", "error": "\(error)"])
-            }
+            read.apply(record, before: cutoff, logger: logger)
         }
         read.records = records
         read.end = end

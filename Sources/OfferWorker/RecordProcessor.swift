@@ -1,4 +1,5 @@
 import Kafka
+import Logging
 import OfferEngine
 
 /// The worker's per-record processing without Kafka, exactly as `run` does it: decode and
@@ -29,6 +30,23 @@ public struct RecordProcessor: Sendable {
     /// as the loop writes them at the end of each commit interval.
     public mutating func takeChangelog() -> [ProducerRecord] {
         store.takeChangelog(topic: configuration.topics.changelog)
+    }
+
+    /// Starts holding `partition` with the carts of its changelog `records` (in offset
+    /// order), as the worker's restore does: the latest record of each cart kept encoded,
+    /// only its header decoded, an empty value deleting the cart. Returns the carts restored
+    /// and the records that could not be read. For tools and benchmarks that time a restore
+    /// without a broker.
+    public mutating func restore(partition: Int32, changelog records: some Sequence<ConsumerRecord>) -> (carts: Int, unreadable: Int) {
+        var read = ChangelogRead()
+        let logger = Logger(label: "restore", factory: { _ in SwiftLogNoOpLogHandler() })
+        for record in records {
+            read.apply(record, logger: logger)
+            read.records += 1
+            read.end = record.offset + 1
+        }
+        store.restore(partition: partition, carts: read.carts, changelogEnd: read.end)
+        return (read.carts.count, read.unreadable)
     }
 
     /// Carts held.

@@ -78,9 +78,12 @@ final class Benchmark {
         var standalone: [Int: StandalonePath.Figures] = [:]
         for offers in [100, 1_000] {
             progress("decode → evaluate → encode, \(offers) offers, one thread")
-            let records = standaloneRecords(events: events, values: values, placed: placed, plan: plans[offers]!)
+            let records = Self.standaloneRecords(events: events, values: values, placed: placed, plan: plans[offers]!)
             standalone[offers] = StandalonePath.measure(records: records, engine: OfferEngine(catalog: catalogs[offers]!), topics: TopicNames())
         }
+
+        progress("restoring \(Report.grouped(Double(Self.latencyCarts))) carts' changelog records")
+        let restore = try RestoreMeasurement.measure(carts: Self.latencyCarts, partitions: Self.partitions)
 
         // 1. and 2.: the loops without offer logic.
         let cartPartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) }
@@ -136,6 +139,7 @@ final class Benchmark {
         report.figure(
             "state heap per cart (no Kafka, \(Report.grouped(Double(state.carts))) carts)", String(format: "%.0f bytes", statePerCart),
             value: statePerCart, atMost: 2_048, "≤ 2 KB")
+        restore.report(into: &report)
         let changelog = workers[100]!.changelog
         report.figure(
             "changelog value, mean (100 offers)", String(format: "%.0f bytes", changelog.meanValue), value: changelog.meanValue,
@@ -163,6 +167,7 @@ final class Benchmark {
                 offers, figures.records, figures.outputs, figures.deadLetters, figures.seconds, figures.cpuSeconds, figures.carts,
                 figures.meanChangelogValue))
         }
+        details.append(restore.detail)
         details.append(String(
             format: "latency: the first %d cart events paced at %.0f/s, %d of them presented (timed); then new carts unpaced up to %d; worker RSS %.0f MB after warm-up, %.0f MB at the end",
             latency.paced, halfRate, latency.latencies.count, Self.latencyCarts, Double(latency.baselineRSS) / 1e6,
@@ -350,7 +355,7 @@ final class Benchmark {
 
     /// The cart events as the worker reads them, with each acceptance right after its cart's
     /// last event.
-    private func standaloneRecords(
+    static func standaloneRecords(
         events: [CartUpdated], values: [[UInt8]], placed: [(partition: Int32, offset: Int64)], plan: AcceptancePlan
     ) -> [ConsumerRecord] {
         let topics = TopicNames()

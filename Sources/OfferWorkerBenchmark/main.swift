@@ -9,6 +9,9 @@
 // live carts and changelog size. Exit status 0 even when a target is missed (the table says
 // MISSED), 1 on errors. Not part of the test suite; about two minutes on two cores.
 //
+// `OfferWorkerBenchmark standalone` runs only what needs no broker (decode → evaluate →
+// encode, and the restore of 100,000 carts), in seconds: for profiling and quick comparisons.
+//
 // `OfferWorkerBenchmark child …` is how the benchmark starts the runs under test (see
 // ChildCommand); it is not meant to be called by hand.
 import Foundation
@@ -17,6 +20,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     if arguments.first == "child" {
         try await ChildCommand.run(Array(arguments.dropFirst()))
+    } else if arguments.first == "standalone" {
+        try StandaloneCommand.run(Array(arguments.dropFirst()))
     } else {
         try await Benchmark().run()
     }

@@ -162,4 +162,19 @@ struct CartSessionCodecTests {
         session.declinedOffers["offer-042"] = Build.time(14)
         return session
     }
+
+    @Test("a repeated shared string is a back-reference to its first index, past a record's first few dozen strings too")
+    func sharedStringBackReferences() throws {
+        var writer = BinaryWriter()
+        let strings = (0..<80).map { "line-\($0)" }
+        for string in strings { writer.writeSharedString(string) }
+        let fresh = writer.bytes.count
+        for string in strings.reversed() { writer.writeSharedString(string) }
+        // 79 down to 64 take two bytes (index << 1 | 1 ≥ 128), the rest one.
+        #expect(writer.bytes.count - fresh == 16 * 2 + 64)
+        #expect(Array(writer.bytes[fresh..<fresh + 2]) == [UInt8(79 << 1 | 1) & 0x7F | 0x80, UInt8((79 << 1 | 1) >> 7)])
+        var reader = BinaryReader(writer.bytes, offset: 0)
+        for string in strings + strings.reversed() { #expect(try reader.readSharedString("s") == string) }
+        #expect(reader.isAtEnd)
+    }
 }

@@ -28,4 +28,29 @@ struct EventTimeTests {
         #expect(EventTime(millisecondsSinceEpoch: -1).description == "1969-12-31T23:59:59.999Z")
         #expect(EventTime(rfc3339: "2026-11-24T10:00:00Z")!.adding(seconds: 1800).description == "2026-11-24T10:30:00Z")
     }
+
+    @Test("description writes what the digit-by-digit formatting always wrote, on both sides of the epoch")
+    func descriptionMatchesReference() {
+        func reference(_ time: EventTime) -> String {
+            let value = time.millisecondsSinceEpoch
+            var days = value / 86_400_000, millisecondOfDay = value % 86_400_000
+            if millisecondOfDay < 0 { days -= 1; millisecondOfDay += 86_400_000 }
+            let (year, month, day) = EventTime.civil(fromDays: Int(days))
+            let secondOfDay = Int(millisecondOfDay / 1000)
+            let milliseconds = Int(millisecondOfDay % 1000)
+            func pad(_ value: Int, _ width: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            var text = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+            if milliseconds != 0 { text += "." + pad(milliseconds, 3) }
+            return text + "Z"
+        }
+        var random = SplitMix64(seed: 99)
+        let edges: [Int64] = [0, -1, 1, 999, -86_400_000, 253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001]
+        for milliseconds in edges + (0..<20_000).map({ _ in Int64(bitPattern: random.next()) % 400_000_000_000_000 }) {
+            let time = EventTime(millisecondsSinceEpoch: milliseconds)
+            #expect(time.description == reference(time), "\(milliseconds)")
+        }
+    }
 }
