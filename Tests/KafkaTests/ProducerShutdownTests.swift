@@ -8,13 +8,13 @@ import Testing
 /// and a caller that gives up on a send must get control back at once.
 @Suite("Producer shutdown and cancellation with the broker down", .serialized)
 struct ProducerShutdownTests {
-    /// A cluster whose only broker is down, and a producer that would wait a minute for it.
+    /// A cluster whose only broker is down, and a producer that would wait five minutes for it.
     private static func unreachable(log: LogCapture? = nil) throws -> (EmbeddedKafkaCluster, KafkaProducer) {
         let cluster = try EmbeddedKafkaCluster()
         try cluster.createTopic("events", partitions: 1)
         cluster.setBrokerDown(1)
         let producer = try KafkaProducer(
-            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "60000"]),
+            configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "300000"]),
             logger: log.map { log in Logger(label: "test") { _ in log } } ?? Logger(label: "test"))
         return (cluster, producer)
     }
@@ -34,7 +34,9 @@ struct ProducerShutdownTests {
         sending.cancel()
         let results = await sending.value
         let waited = ContinuousClock.now - started
-        #expect(waited < .seconds(15), "the send returned \(waited) after it started; its records time out only after 60 s")
+        // Suites running beside this one (the decoder fuzz) can hold every cooperative thread
+        // for a while, delaying any task; an uncancellable send would wait the full 300 s.
+        #expect(waited < .seconds(150), "the send returned \(waited) after it started; its records time out only after 300 s")
         #expect(results.count == 3)
         #expect(results.allSatisfy { if case .failure(let error) = $0 { error == .cancelled } else { false } })
 
@@ -52,18 +54,18 @@ struct ProducerShutdownTests {
 
     @Test("closing many producers with undelivered records takes one close timeout, not one per pool thread")
     func closeDoesNotBlockThePool() async throws {
-        // Four times as many producers as the cooperative pool has threads (one per core): if
+        // Eight times as many producers as the cooperative pool has threads (one per core): if
         // close() waited on a pool thread, the closes would run a pool's width at a time and
-        // take four close timeouts; off the pool they all wait together, one timeout. (Other
+        // take eight close timeouts; off the pool they all wait together, one timeout. (Other
         // suites in this process may hold pool threads meanwhile, so the test measures the
         // closes themselves, not how quickly some other task gets a thread.)
-        let count = 4 * ProcessInfo.processInfo.activeProcessorCount
+        let count = 8 * ProcessInfo.processInfo.activeProcessorCount
         let log = LogCapture()
         let (cluster, first) = try Self.unreachable(log: log)
         var producers = [first]
         for _ in 1..<count {
             producers.append(try KafkaProducer(
-                configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "60000"]),
+                configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "300000"]),
                 logger: Logger(label: "test") { _ in log }))
         }
         var abandoned: [Task<[Result<DeliveryReport, KafkaError>], Never>] = []
@@ -79,7 +81,7 @@ struct ProducerShutdownTests {
         for task in abandoned { task.cancel() }
 
         #expect(closing >= Self.closeTimeout - .milliseconds(100), "close must wait for undelivered records up to its timeout; it took \(closing)")
-        #expect(closing < Self.closeTimeout * 2, "\(count) closes must wait together, not a pool's width at a time; they took \(closing)")
+        #expect(closing < Self.closeTimeout * 4, "\(count) closes must wait together, not a pool's width at a time; they took \(closing)")
         #expect(log.messages.filter { $0.contains("records still undelivered at close") }.count == count)
         withExtendedLifetime(cluster) {}
     }

@@ -94,7 +94,9 @@ struct BrokerFaultTests {
     func fatalCommitError() async throws {
         let harness = try await WorkerHarness(offers: Fixtures.offers, startWorker: false)
         try await harness.send(Self.carts("uncommitted", 12))
-        harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.offsetCommit, errors: [Self.groupAuthorizationFailed])
+        // Every commit fails until the worker stops: a later interval's commit, already on its
+        // way when the first failure is seen, and the commit on the way out, fail too.
+        harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.offsetCommit, errors: Array(repeating: Self.groupAuthorizationFailed, count: 10))
         let first = harness.startWorker()
         let error = await first.stopped(within: .seconds(30))
         #expect(error != nil && !(error is WorkerStillRunning), "the worker should stop by itself")
