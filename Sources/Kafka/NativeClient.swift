@@ -46,8 +46,8 @@ final class NativeClient: @unchecked Sendable {
             let text = message.map { String(cString: $0) } ?? ""
             let fac = facility.map { String(cString: $0) } ?? ""
             // A failed connection is logged here and reported again through the error
-            // callback, and librdkafka retries it by itself: once, at info, is enough.
-            let mapped: Logger.Level = fac == "FAIL" ? min(.info, .init(syslogLevel: level)) : .init(syslogLevel: level)
+            // callback (at info), and librdkafka retries it by itself: here it is detail.
+            let mapped: Logger.Level = fac == "FAIL" ? .debug : .init(syslogLevel: level)
             context.logger.log(level: mapped, "librdkafka \(fac): \(text)")
         }
         rd_kafka_conf_set_error_cb(conf) { rk, err, reason, opaque in

@@ -31,6 +31,7 @@ enum Broker: String, Sendable, CaseIterable, CustomTestStringConvertible {
     /// Starts a fresh broker for one test, with no topics. On Tansu, skips the running test
     /// case when ``skipTansuVariable`` is set.
     func start(sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestBroker {
+        TestLogging.setUp()
         switch self {
         case .mock:
             return TestBroker(mock: try EmbeddedKafkaCluster())
@@ -58,6 +59,7 @@ enum Broker: String, Sendable, CaseIterable, CustomTestStringConvertible {
     /// (the state topic compacted), as `EmbeddedKafkaCluster.withWorkerTopics` does for the mock.
     func startWithWorkerTopics(_ topics: TopicNames = TopicNames(), partitions: Int,
                                sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestBroker {
+        TestLogging.setUp()
         let broker = try await start(sourceLocation: sourceLocation)
         try await broker.createWorkerTopics(topics, partitions: partitions)
         return broker

@@ -36,6 +36,7 @@ final class TestBroker: Sendable {
     }
 
     init(mock cluster: EmbeddedKafkaCluster) {
+        TestLogging.setUp()
         kind = .mock
         embedded = cluster
         tansu = nil

@@ -34,6 +34,7 @@ final class WorkerHarness: Sendable {
         offersFile: String? = nil, catalogTopic: String? = nil, guarantee: DeliveryGuarantee = .atLeastOnce, beforeStart: (EmbeddedKafkaCluster) throws -> Void = { _ in },
         configure: (inout WorkerConfiguration) -> Void = { _ in }
     ) async throws {
+        TestLogging.setUp()
         let cluster = try EmbeddedKafkaCluster.withWorkerTopics(TopicNames(), partitions: partitions)
         try beforeStart(cluster)
         try await self.init(
