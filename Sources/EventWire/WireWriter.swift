@@ -136,7 +136,7 @@ enum WireWriter {
             days -= 1
             millisecondOfDay += 86_400_000
         }
-        let (year, month, day) = civil(fromDays: Int(days))
+        let (year, month, day) = EventTime.civil(fromDays: Int(days))
         let secondOfDay = Int(millisecondOfDay / 1000)
         let fraction = Int(millisecondOfDay % 1000)
         buffer.append(.quote)
@@ -170,18 +170,5 @@ enum WireWriter {
         }
         if width > length { buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - length)) }
         integer(value, into: &buffer)
-    }
-
-    /// Howard Hinnant's civil-from-days, as in `EventTime`.
-    private static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
