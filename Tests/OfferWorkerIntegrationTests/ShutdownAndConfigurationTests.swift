@@ -51,15 +51,24 @@ struct ShutdownAndConfigurationTests {
     @Test("SIGTERM with the broker down: the worker exits within --shutdown-timeout plus a few seconds, and commits nothing it had not delivered")
     func shutdownWithBrokerDown() async throws {
         let group = try await WorkerGroup(partitions: 2)
-        let worker = try group.startWorker(["--shutdown-timeout", "5"])
+        let worker = try group.startWorker(["--shutdown-timeout", "5", "--metrics-port", "0"])
         try await group.send(carts: BrokerFaultTests.carts("settled", 10))
         try await group.waitUntilCommitted(try await group.inputs(carts: 10))
+        let port = try #require(worker.lastValue(of: "port", inLinesContaining: "metrics endpoint listening"))
 
-        // A slow broker, so the next carts' outputs are still in flight when it goes down.
+        // A slow broker, so the next carts' outputs are still in flight when it goes down: it goes
+        // down as soon as the worker has processed them (a second before their acknowledgements could come).
         let broker = group.broker.embedded!.brokerIds[0]
         group.broker.embedded!.setRoundTripTime(.milliseconds(1000), brokerId: broker)
         try await group.send(carts: BrokerFaultTests.carts("in-flight", 40, minute: 1))
-        try await Task.sleep(for: .milliseconds(1700))
+        let processedDeadline = ContinuousClock.now + .seconds(30)
+        var processed = 0.0
+        while processed < 50 && ContinuousClock.now < processedDeadline {
+            let metrics = PrometheusText(try await offPool { try RawHTTPConnection(port: port).get("/metrics").body })
+            processed = metrics.value("offer_worker_event_processing_seconds_count") ?? 0
+            if processed < 50 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(processed == 50, "the worker processed \(processed) of 50 inputs in 30 s")
         group.broker.embedded!.setBrokerDown(broker)
         try await Task.sleep(for: .milliseconds(200))
 
