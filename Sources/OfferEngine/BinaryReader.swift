@@ -24,6 +24,7 @@ public struct BinaryReader: Sendable {
     public init(_ bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
+        sharedStrings.reserveCapacity(16)
     }
 
     /// Whether every byte was read.
@@ -35,15 +36,15 @@ public struct BinaryReader: Sendable {
         BinaryDecodingError(offset: offset ?? self.offset, reason: reason)
     }
 
-    public mutating func readByte(_ field: String) throws(BinaryDecodingError) -> UInt8 {
-        guard offset < bytes.count else { throw error("\(field): unexpected end of data") }
+    public mutating func readByte(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> UInt8 {
+        guard offset < bytes.count else { throw error("\(field()): unexpected end of data") }
         defer { offset += 1 }
         return bytes[offset]
     }
 
     /// An unsigned LEB128 varint that must fit `T`.
     public mutating func readVarint<T: UnsignedInteger & FixedWidthInteger>(
-        _ type: T.Type = UInt64.self, _ field: String
+        _ type: T.Type = UInt64.self, _ field: @autoclosure () -> String
     ) throws(BinaryDecodingError) -> T {
         let start = offset
         var value: T = 0
@@ -51,14 +52,14 @@ public struct BinaryReader: Sendable {
         while true {
             guard offset < bytes.count else {
                 offset = start
-                throw error("\(field): unexpected end of data")
+                throw error("\(field()): unexpected end of data")
             }
             let byte = bytes[offset]
             offset += 1
             let payload = T(byte & 0x7F)
             guard shift < T.bitWidth, shift + 7 <= T.bitWidth || payload >> (T.bitWidth - shift) == 0 else {
                 offset = start
-                throw error("\(field): number too large")
+                throw error("\(field()): number too large")
             }
             value |= payload << shift
             if byte & 0x80 == 0 { return value }
@@ -66,51 +67,51 @@ public struct BinaryReader: Sendable {
         }
     }
 
-    public mutating func readSignedVarint(_ field: String) throws(BinaryDecodingError) -> Int64 {
-        let zigzag = try readVarint(UInt64.self, field)
+    public mutating func readSignedVarint(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> Int64 {
+        let zigzag = try readVarint(UInt64.self, field())
         return Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
     }
 
     /// A count of at most `limit`, so a corrupted count cannot make the reader allocate
     /// or loop without bound.
-    public mutating func readCount(_ field: String, limit: Int = 1 << 20) throws(BinaryDecodingError) -> Int {
+    public mutating func readCount(_ field: @autoclosure () -> String, limit: Int = 1 << 20) throws(BinaryDecodingError) -> Int {
         let start = offset
-        let value = try readVarint(UInt64.self, field)
+        let value = try readVarint(UInt64.self, field())
         guard value <= UInt64(limit) else {
             offset = start
-            throw error("\(field): \(value) is more than \(limit)")
+            throw error("\(field()): \(value) is more than \(limit)")
         }
         return Int(value)
     }
 
-    public mutating func readString(_ field: String) throws(BinaryDecodingError) -> String {
-        let length = try readCount("\(field) length")
-        return try readUTF8(length: length, field)
+    public mutating func readString(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> String {
+        let length = try readCount("\(field()) length")
+        return try readUTF8(length: length, field())
     }
 
     /// A string written by ``BinaryWriter/writeSharedString(_:)``.
-    public mutating func readSharedString(_ field: String) throws(BinaryDecodingError) -> String {
+    public mutating func readSharedString(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> String {
         let start = offset
-        let tag = try readVarint(UInt64.self, field)
+        let tag = try readVarint(UInt64.self, field())
         if tag & 1 == 1 {
             let index = tag >> 1
             guard index < UInt64(sharedStrings.count) else {
                 offset = start
-                throw error("\(field): refers to string \(index), but only \(sharedStrings.count) came before")
+                throw error("\(field()): refers to string \(index), but only \(sharedStrings.count) came before")
             }
             return sharedStrings[Int(index)]
         }
         guard tag >> 1 <= UInt64(bytes.count - offset) else {
             offset = start
-            throw error("\(field): length \(tag >> 1) runs past the end of data")
+            throw error("\(field()): length \(tag >> 1) runs past the end of data")
         }
-        let value = try readUTF8(length: Int(tag >> 1), field)
+        let value = try readUTF8(length: Int(tag >> 1), field())
         sharedStrings.append(value)
         return value
     }
 
-    public mutating func readFixed64(_ field: String) throws(BinaryDecodingError) -> UInt64 {
-        guard bytes.count - offset >= 8 else { throw error("\(field): unexpected end of data") }
+    public mutating func readFixed64(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw error("\(field()): unexpected end of data") }
         var value: UInt64 = 0
         for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
         offset += 8
@@ -118,26 +119,26 @@ public struct BinaryReader: Sendable {
     }
 
     /// An exact decimal, checked against ``DecimalAmount``'s digit and scale limits.
-    public mutating func readDecimal(_ field: String) throws(BinaryDecodingError) -> DecimalAmount {
+    public mutating func readDecimal(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> DecimalAmount {
         let start = offset
-        let zigzag = try readVarint(UInt128.self, field)
+        let zigzag = try readVarint(UInt128.self, field())
         let mantissa = Int128(bitPattern: zigzag >> 1) ^ -Int128(bitPattern: zigzag & 1)
-        let scale = Int(try readByte("\(field) scale"))
+        let scale = Int(try readByte("\(field()) scale"))
         guard scale <= DecimalAmount.maximumScale, mantissa.magnitude < Self.decimalLimit else {
             offset = start
-            throw error("\(field): not an amount (scale \(scale), \(mantissa.magnitude) as digits)")
+            throw error("\(field()): not an amount (scale \(scale), \(mantissa.magnitude) as digits)")
         }
         return DecimalAmount(mantissa: mantissa, scale: scale)
     }
 
-    public mutating func readTime(_ field: String) throws(BinaryDecodingError) -> EventTime {
-        EventTime(millisecondsSinceEpoch: try readSignedVarint(field))
+    public mutating func readTime(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> EventTime {
+        EventTime(millisecondsSinceEpoch: try readSignedVarint(field()))
     }
 
     /// A time written by ``BinaryWriter/writeTime(_:relativeTo:)``.
-    public mutating func readTime(_ field: String, relativeTo base: EventTime) throws(BinaryDecodingError) -> EventTime {
+    public mutating func readTime(_ field: @autoclosure () -> String, relativeTo base: EventTime) throws(BinaryDecodingError) -> EventTime {
         let start = offset
-        let tagged = try readVarint(UInt64.self, field)
+        let tagged = try readVarint(UInt64.self, field())
         let zigzag = tagged >> 1
         var delta = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
         var overflow = false
@@ -145,32 +146,49 @@ public struct BinaryReader: Sendable {
         let (milliseconds, sumOverflow) = base.millisecondsSinceEpoch.addingReportingOverflow(delta)
         guard !overflow, !sumOverflow else {
             offset = start
-            throw error("\(field): time out of range")
+            throw error("\(field()): time out of range")
         }
         return EventTime(millisecondsSinceEpoch: milliseconds)
     }
 
     /// 16 bytes as a lower-case UUID string (see ``BinaryWriter/writeCanonicalUUID(_:)``).
-    public mutating func readCanonicalUUID(_ field: String) throws(BinaryDecodingError) -> String {
-        guard bytes.count - offset >= 16 else { throw error("\(field): unexpected end of data") }
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        for index in 0..<16 {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-            let byte = bytes[offset + index]
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
-        }
+    public mutating func readCanonicalUUID(_ field: @autoclosure () -> String) throws(BinaryDecodingError) -> String {
+        guard bytes.count - offset >= 16 else { throw error("\(field()): unexpected end of data") }
+        let start = offset
         offset += 16
-        return String(decoding: text, as: UTF8.self)
+        return bytes.withUnsafeBufferPointer { source in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { text in
+                var out = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[out] = UInt8(ascii: "-")
+                        out += 1
+                    }
+                    let byte = source[start + index]
+                    text[out] = Self.hexDigit(byte >> 4)
+                    text[out + 1] = Self.hexDigit(byte & 0x0F)
+                    out += 2
+                }
+                return String(decoding: UnsafeBufferPointer(text), as: UTF8.self)
+            }
+        }
     }
 
-    private mutating func readUTF8(length: Int, _ field: String) throws(BinaryDecodingError) -> String {
-        guard length <= bytes.count - offset else { throw error("\(field): length \(length) runs past the end of data") }
-        guard let value = String(validating: bytes[offset..<offset + length], as: UTF8.self) else {
-            throw error("\(field): not valid UTF-8")
+    @inline(__always) private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    private mutating func readUTF8(length: Int, _ field: @autoclosure () -> String) throws(BinaryDecodingError) -> String {
+        guard length <= bytes.count - offset else { throw error("\(field()): length \(length) runs past the end of data") }
+        let start = offset
+        let value = bytes.withUnsafeBufferPointer { buffer -> String? in
+            let utf8 = UnsafeBufferPointer(rebasing: buffer[start..<start + length])
+            // Ids are ASCII, which needs no validation and no repair: the specialized decoding
+            // initializer is then exact, and far cheaper than the generic validating one.
+            if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+            return String(validating: utf8, as: UTF8.self)
         }
+        guard let value else { throw error("\(field()): not valid UTF-8") }
         offset += length
         return value
     }

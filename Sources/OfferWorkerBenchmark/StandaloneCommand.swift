@@ -11,13 +11,17 @@ import OfferWorker
 ///
 /// `standalone <offers> <seconds>` measures one catalog size for `seconds` of CPU and skips
 /// the restore: a run whose profile (`perf record -g`) is mostly the measured path.
+/// `standalone <offers> <seconds> <carts>` also shrinks the workload to `carts` carts, for
+/// instruction counts under `valgrind --tool=callgrind`, where building the full workload
+/// would take minutes.
 enum StandaloneCommand {
     static func run(_ arguments: [String] = []) throws {
         let sizes = arguments.first.flatMap(Int.init).map { [$0] } ?? [100, 1_000]
         // Without a budget, one pass of at most 3 s of CPU, as the full benchmark.
         let budget = arguments.dropFirst().first.flatMap(Double.init) ?? 0
+        let carts = arguments.dropFirst(2).first.flatMap(Int.init) ?? Benchmark.carts
         let events = Workload.cartEvents(
-            carts: Benchmark.carts, versions: Benchmark.versions, prefix: "evt", spacingMilliseconds: 240)
+            carts: carts, versions: Benchmark.versions, prefix: "evt", spacingMilliseconds: 240)
         let values = Benchmark.parallelMap(events) { HotCodec.encode($0) }
         let placed = place(events.map(\.cartId), partitions: Benchmark.partitions)
         var report = Report()
