@@ -18,9 +18,37 @@ final class ClientContext: Sendable {
     let commitFailure = Mutex<KafkaError?>(nil)
     /// The latest statistics (when `statistics.interval.ms` is set), until taken.
     let statistics = Mutex<KafkaStatistics?>(nil)
+    /// The latest statistics document not yet parsed, and whether a parser thread runs.
+    private let unparsedStatistics = Mutex<(json: [UInt8]?, parsing: Bool)>((nil, false))
 
     init(logger: Logger) {
         self.logger = logger
+    }
+
+    /// Takes librdkafka's statistics document and parses it on a thread of its own: the
+    /// callback runs inside the consumer's poll, on the thread that processes records, and a
+    /// document covers every partition (a hundred kilobytes and milliseconds of parsing), which
+    /// would stall that thread every interval. A document that arrives while the previous one
+    /// is parsed replaces any other waiting one.
+    func receiveStatistics(_ json: UnsafeRawBufferPointer) {
+        let startParser = unparsedStatistics.withLock { state -> Bool in
+            state.json = Array(json)
+            defer { state.parsing = true }
+            return !state.parsing
+        }
+        guard startParser else { return }
+        let thread = Thread { [self] in
+            while let json = unparsedStatistics.withLock({ state -> [UInt8]? in
+                defer { state.json = nil }
+                if state.json == nil { state.parsing = false }
+                return state.json
+            }) {
+                guard let parsed = json.withUnsafeBytes({ KafkaStatistics(json: $0) }) else { continue }
+                statistics.withLock { $0 = parsed }
+            }
+        }
+        thread.name = "kafka-statistics"
+        thread.start()
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> ClientContext? {
@@ -62,11 +90,9 @@ final class NativeClient: @unchecked Sendable {
             context.logger.log(level: transient ? .info : .warning, "Kafka client error", metadata: ["error": "\(error)"])
         }
         rd_kafka_conf_set_stats_cb(conf) { _, json, length, opaque in
-            guard let json, let context = ClientContext.from(opaque),
-                  let statistics = KafkaStatistics(json: UnsafeRawBufferPointer(start: json, count: length))
-            else { return 0 }
-            context.statistics.withLock { $0 = statistics }
-            return 0  // librdkafka frees the JSON
+            guard let json, let context = ClientContext.from(opaque) else { return 0 }
+            context.receiveStatistics(UnsafeRawBufferPointer(start: json, count: length))
+            return 0  // librdkafka frees the JSON (it was copied)
         }
         configure(conf)
         var errorText = [CChar](repeating: 0, count: 512)

@@ -51,6 +51,25 @@ final class Benchmark {
         }
     }
 
+    /// `OfferWorkerBenchmark latency <rate> [name=value ...]`: only the latency run, at `rate`
+    /// cart events per second, with extra librdkafka properties for the worker: for finding
+    /// where the latency goes without the two-minute full run.
+    func latencyOnly(rate: Double, workerProperties: [String]) async throws {
+        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
+        let values = Self.parallelMap(events) { HotCodec.encode($0) }
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        let latency = try await runLatency(rate: rate, events: events, values: values, cluster: cluster, kafka: kafka, extra: workerProperties)
+        let sorted = latency.latencies.sorted()
+        func percentile(_ p: Double) -> Double {
+            sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
+        }
+        print(String(
+            format: "latency at %.0f events/s (%d timed, worker %@): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; peak RSS %.0f MB",
+            rate, sorted.count, workerProperties.joined(separator: " "), percentile(0.5), percentile(0.9), percentile(0.99),
+            percentile(0.999), percentile(1), Double(latency.peakRSS) / 1e6))
+    }
+
     private func measure() async throws {
         progress("generating the workload")
         let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
@@ -285,7 +304,8 @@ final class Benchmark {
     /// the workload's first cart events at `rate` (timed), then new single-version carts as
     /// fast as it takes them (not timed) until it holds 100,000 carts.
     private func runLatency(
-        rate: Double, events: [CartUpdated], values: [[UInt8]], cluster: EmbeddedKafkaCluster, kafka: KafkaConfiguration
+        rate: Double, events: [CartUpdated], values: [[UInt8]], cluster: EmbeddedKafkaCluster, kafka: KafkaConfiguration,
+        extra: [String] = []
     ) async throws -> LatencyFigures {
         let topics = WorkerTopics.names(prefix: "lat", cartUpdated: "lat.cart.updated", offerAccepted: "lat.offer.accepted")
         for topic in [topics.cartUpdated, topics.offerAccepted] + WorkerTopics.created(topics) {
@@ -305,7 +325,7 @@ final class Benchmark {
         let child = try spawn("worker (latency)", [
             "worker", kafka["bootstrap.servers"]!, group, "lat", "100", topics.cartUpdated, topics.offerAccepted,
             "fetch.wait.max.ms=\(Self.fetchWaitMilliseconds)",
-        ])
+        ] + extra)
         let partitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: topics.cartUpdated, partition: $0) }
         let watcher = CommitWatcher(kafka: kafka, logger: logger)
         _ = try produce(warmup, kafka: kafka)
