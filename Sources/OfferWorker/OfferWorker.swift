@@ -85,7 +85,8 @@ public struct OfferWorker: Service, CustomStringConvertible {
             processor: EventProcessor(configuration: configuration, catalog: live.current.catalog),
             settings: ProcessingPipeline.Settings(
                 topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: configuration.engineSettings,
-                exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),
+                exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval,
+                processingThreads: configuration.processingThreads),
             readiness: readiness, logger: logger, availability: availability)
         let watcher = configuration.offersFile.map {
             CatalogFileWatcher(path: $0, interval: configuration.catalogReloadInterval, live: live, metrics: catalogMetrics, logger: logger)
