@@ -4,6 +4,10 @@
 /// (retaining every selector list of a `cartContains`) on every visit; here the tree is an
 /// array of nodes whose payloads are plain values or positions, so walking it retains
 /// nothing. The answers are ``DisplayCriteria/holds(in:triggers:)``'s.
+///
+/// A `cartContains` compares codes of the catalog's ``CatalogVocabulary`` (integers, no
+/// string compared per offer and line) when the facts carry codes of that vocabulary, and
+/// strings otherwise.
 struct CompiledCriteria: Sendable {
     private enum Node: Sendable {
         /// Positions in `children`.
@@ -24,10 +28,47 @@ struct CompiledCriteria: Sendable {
     private var nodes: [Node] = []
     private var children: [Int] = []
     private var contains: [CartContains] = []
+    /// `contains` as codes, by the same index.
+    private var codedContains: [CodedContains] = []
+    /// The codes every `codedContains` selector lists, back to back.
+    private var selectorCodes: [Int32] = []
     private var others: [DisplayCriteria] = []
+    /// The vocabulary `codedContains` is in.
+    let vocabulary: CatalogVocabulary
 
+    /// Compiles `criteria` with a vocabulary of its own.
     init(_ criteria: DisplayCriteria) {
+        self.init(criteria, vocabulary: CatalogVocabulary(criteria: [criteria]))
+    }
+
+    /// Compiles `criteria` against the catalog's `vocabulary`, which must hold every value
+    /// its `cartContains` conditions name.
+    init(_ criteria: DisplayCriteria, vocabulary: CatalogVocabulary) {
+        self.vocabulary = vocabulary
         _ = add(criteria)
+    }
+
+    /// A `cartContains` whose selectors are ranges of `selectorCodes` (`nil`: not given).
+    private struct CodedContains: Sendable {
+        var products: Range<Int>?
+        var variants: Range<Int>?
+        var collections: Range<Int>?
+        var tags: Range<Int>?
+        var productTypes: Range<Int>?
+        var vendors: Range<Int>?
+        var minQuantity: Int
+        var maxQuantity: Int?
+        var matchAll: Bool
+    }
+
+    private mutating func code(_ field: IndexKey.Field, _ values: [String]?) -> Range<Int>? {
+        guard let values else { return nil }
+        let start = selectorCodes.count
+        for value in values {
+            guard let code = vocabulary.code(field, value) else { preconditionFailure("a selector value outside the vocabulary") }
+            selectorCodes.append(code)
+        }
+        return start..<selectorCodes.count
     }
 
     private mutating func add(_ criteria: DisplayCriteria) -> Int {
@@ -44,6 +85,11 @@ struct CompiledCriteria: Sendable {
         case .cartContains(let condition):
             nodes[index] = .cartContains(contains.count)
             contains.append(condition)
+            codedContains.append(CodedContains(
+                products: code(.product, condition.productIds), variants: code(.variant, condition.variantIds),
+                collections: code(.collection, condition.collectionIds), tags: code(.tag, condition.tags),
+                productTypes: code(.productType, condition.productTypes), vendors: code(.vendor, condition.vendors),
+                minQuantity: condition.minQuantity ?? 1, maxQuantity: condition.maxQuantity, matchAll: condition.match == .all))
         case .subtotal(let range):
             nodes[index] = .subtotal(range)
         case .itemCount(let range):
@@ -83,7 +129,13 @@ struct CompiledCriteria: Sendable {
             var ignored = LineSet()
             return !holds(node: child, in: facts, triggers: &ignored)
         case .cartContains(let position):
-            guard let matched = contains[position].matchedLineSet(in: facts.lines) else { return false }
+            let matched: LineSet?
+            if facts.codes.vocabulary === vocabulary {
+                matched = matchedLineSet(codedContains[position], in: facts)
+            } else {
+                matched = contains[position].matchedLineSet(in: facts.lines)
+            }
+            guard let matched else { return false }
             triggers.formUnion(matched)
             return true
         case .subtotal(let range):
@@ -95,5 +147,71 @@ struct CompiledCriteria: Sendable {
         case .other(let position):
             return others[position].holds(in: facts, triggers: &triggers)
         }
+    }
+
+    /// ``CartContains/matchedLineSet(in:)`` on codes: the same lines, the same answer.
+    private func matchedLineSet(_ condition: CodedContains, in facts: CartFacts) -> LineSet? {
+        let codes = facts.codes
+        var matched = LineSet()
+        var quantity = 0
+        var any = false
+        for index in 0..<codes.lineCount where matches(condition, line: index, codes) {
+            matched.insert(index)
+            quantity = CartFacts.saturatingSum(quantity, facts.lines[index].quantity)
+            any = true
+        }
+        guard any else { return nil }
+        if condition.matchAll {
+            if let products = condition.products {
+                for position in products {
+                    let wanted = selectorCodes[position]
+                    guard Self.some(of: matched, { codes.product($0) == wanted }) else { return nil }
+                }
+            }
+            if let variants = condition.variants {
+                for position in variants {
+                    let wanted = selectorCodes[position]
+                    guard Self.some(of: matched, { codes.variant($0) == wanted }) else { return nil }
+                }
+            }
+        }
+        guard quantity >= condition.minQuantity, condition.maxQuantity.map({ quantity <= $0 }) ?? true else { return nil }
+        return matched
+    }
+
+    /// Whether line `line` satisfies every selector of `condition`.
+    @inline(__always)
+    private func matches(_ condition: CodedContains, line: Int, _ codes: CartLineCodes) -> Bool {
+        if let products = condition.products, !lists(products, codes.product(line)) { return false }
+        if let variants = condition.variants, !lists(variants, codes.variant(line)) { return false }
+        if let collections = condition.collections, !lists(collections, any: codes.collections(line), codes) { return false }
+        if let tags = condition.tags, !lists(tags, any: codes.tags(line), codes) { return false }
+        if let productTypes = condition.productTypes, !lists(productTypes, codes.productType(line)) { return false }
+        if let vendors = condition.vendors, !lists(vendors, codes.vendor(line)) { return false }
+        return true
+    }
+
+    /// Whether the selector at `selector` lists `code` (`-1`, no value or one no selector
+    /// names, is listed by none).
+    @inline(__always)
+    private func lists(_ selector: Range<Int>, _ code: Int32) -> Bool {
+        guard code >= 0 else { return false }
+        for position in selector where selectorCodes[position] == code { return true }
+        return false
+    }
+
+    /// Whether the selector at `selector` lists one of the codes at `values`.
+    @inline(__always)
+    private func lists(_ selector: Range<Int>, any values: Range<Int>, _ codes: CartLineCodes) -> Bool {
+        for value in values where lists(selector, codes.code(at: value)) { return true }
+        return false
+    }
+
+    /// Whether some line in `set` satisfies `predicate`.
+    @inline(__always)
+    private static func some(of set: LineSet, _ predicate: (Int) -> Bool) -> Bool {
+        var found = false
+        set.forEach { if !found, predicate($0) { found = true } }
+        return found
     }
 }

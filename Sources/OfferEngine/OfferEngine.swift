@@ -79,8 +79,10 @@ public struct OfferEngine: Sendable {
         _ cart: CartUpdated, session: inout CartSession?, availability: ProductAvailability = .unrestricted, indexed: Bool
     ) -> [OfferPresented] {
         if let existing = session, cart.version <= existing.cart.version { return [] }
-        var current = prepareSession(for: cart, session)
-        let facts = CartFacts(cart)
+        // Taken out of `session`, so the presentations recorded below change the session's
+        // storage in place instead of copying it.
+        var current = prepareSession(for: cart, session.take())
+        let facts = CartFacts(cart, vocabulary: catalog.vocabulary)
         var selection = Selection()
         let limit = settings.maxOffersPerCart
         // The offer is borrowed from the catalog: copying it would retain every field.
@@ -90,7 +92,7 @@ public struct OfferEngine: Sendable {
         }
         if limit > 0 {
             if indexed {
-                catalog.forEachCandidateRank(for: cart) { rank in
+                catalog.forEachCandidateRank(for: facts) { rank in
                     visit(catalog.offers[rank], rank: rank)
                     return !selection.isComplete(limit: limit)
                 }
