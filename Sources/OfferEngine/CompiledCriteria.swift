@@ -8,7 +8,10 @@
 /// A `cartContains` compares codes of the catalog's ``CatalogVocabulary`` (integers, no
 /// string compared per offer and line) when the facts carry codes of that vocabulary, and
 /// strings otherwise.
-struct CompiledCriteria: Sendable {
+///
+/// A class of constants: the engine reads an offer's criteria without copying (and
+/// retaining) its arrays.
+final class CompiledCriteria: Sendable {
     private enum Node: Sendable {
         /// Positions in `children`.
         case all(Range<Int>)
@@ -25,27 +28,34 @@ struct CompiledCriteria: Sendable {
     }
 
     /// The root is node 0.
-    private var nodes: [Node] = []
-    private var children: [Int] = []
-    private var contains: [CartContains] = []
+    private let nodes: [Node]
+    private let children: [Int]
+    private let contains: [CartContains]
     /// `contains` as codes, by the same index.
-    private var codedContains: [CodedContains] = []
+    private let codedContains: [CodedContains]
     /// The codes every `codedContains` selector lists, back to back.
-    private var selectorCodes: [Int32] = []
-    private var others: [DisplayCriteria] = []
+    private let selectorCodes: [Int32]
+    private let others: [DisplayCriteria]
     /// The vocabulary `codedContains` is in.
     let vocabulary: CatalogVocabulary
 
     /// Compiles `criteria` with a vocabulary of its own.
-    init(_ criteria: DisplayCriteria) {
+    convenience init(_ criteria: DisplayCriteria) {
         self.init(criteria, vocabulary: CatalogVocabulary(criteria: [criteria]))
     }
 
     /// Compiles `criteria` against the catalog's `vocabulary`, which must hold every value
     /// its `cartContains` conditions name.
     init(_ criteria: DisplayCriteria, vocabulary: CatalogVocabulary) {
+        var tree = Tree(vocabulary: vocabulary)
+        _ = tree.add(criteria)
+        nodes = tree.nodes
+        children = tree.children
+        contains = tree.contains
+        codedContains = tree.codedContains
+        selectorCodes = tree.selectorCodes
+        others = tree.others
         self.vocabulary = vocabulary
-        _ = add(criteria)
     }
 
     /// A `cartContains` whose selectors are ranges of `selectorCodes` (`nil`: not given).
@@ -61,46 +71,57 @@ struct CompiledCriteria: Sendable {
         var matchAll: Bool
     }
 
-    private mutating func code(_ field: IndexKey.Field, _ values: [String]?) -> Range<Int>? {
-        guard let values else { return nil }
-        let start = selectorCodes.count
-        for value in values {
-            guard let code = vocabulary.code(field, value) else { preconditionFailure("a selector value outside the vocabulary") }
-            selectorCodes.append(code)
-        }
-        return start..<selectorCodes.count
-    }
+    /// The arrays as compilation fills them.
+    private struct Tree {
+        let vocabulary: CatalogVocabulary
+        var nodes: [Node] = []
+        var children: [Int] = []
+        var contains: [CartContains] = []
+        var codedContains: [CodedContains] = []
+        var selectorCodes: [Int32] = []
+        var others: [DisplayCriteria] = []
 
-    private mutating func add(_ criteria: DisplayCriteria) -> Int {
-        let index = nodes.count
-        nodes.append(.other(-1))
-        switch criteria {
-        case .all(let conditions), .any(let conditions):
-            let kids = conditions.map { add($0) }
-            let range = children.count..<children.count + kids.count
-            children += kids
-            if case .all = criteria { nodes[index] = .all(range) } else { nodes[index] = .any(range) }
-        case .not(let condition):
-            nodes[index] = .not(add(condition))
-        case .cartContains(let condition):
-            nodes[index] = .cartContains(contains.count)
-            contains.append(condition)
-            codedContains.append(CodedContains(
-                products: code(.product, condition.productIds), variants: code(.variant, condition.variantIds),
-                collections: code(.collection, condition.collectionIds), tags: code(.tag, condition.tags),
-                productTypes: code(.productType, condition.productTypes), vendors: code(.vendor, condition.vendors),
-                minQuantity: condition.minQuantity ?? 1, maxQuantity: condition.maxQuantity, matchAll: condition.match == .all))
-        case .subtotal(let range):
-            nodes[index] = .subtotal(range)
-        case .itemCount(let range):
-            nodes[index] = .itemCount(range)
-        case .lineCount(let range):
-            nodes[index] = .lineCount(range)
-        case .currency, .customer, .attribute, .schedule, .excludes:
-            nodes[index] = .other(others.count)
-            others.append(criteria)
+        mutating func code(_ field: IndexKey.Field, _ values: [String]?) -> Range<Int>? {
+            guard let values else { return nil }
+            let start = selectorCodes.count
+            for value in values {
+                guard let code = vocabulary.code(field, value) else { preconditionFailure("a selector value outside the vocabulary") }
+                selectorCodes.append(code)
+            }
+            return start..<selectorCodes.count
         }
-        return index
+
+        mutating func add(_ criteria: DisplayCriteria) -> Int {
+            let index = nodes.count
+            nodes.append(.other(-1))
+            switch criteria {
+            case .all(let conditions), .any(let conditions):
+                let kids = conditions.map { add($0) }
+                let range = children.count..<children.count + kids.count
+                children += kids
+                if case .all = criteria { nodes[index] = .all(range) } else { nodes[index] = .any(range) }
+            case .not(let condition):
+                nodes[index] = .not(add(condition))
+            case .cartContains(let condition):
+                nodes[index] = .cartContains(contains.count)
+                contains.append(condition)
+                codedContains.append(CodedContains(
+                    products: code(.product, condition.productIds), variants: code(.variant, condition.variantIds),
+                    collections: code(.collection, condition.collectionIds), tags: code(.tag, condition.tags),
+                    productTypes: code(.productType, condition.productTypes), vendors: code(.vendor, condition.vendors),
+                    minQuantity: condition.minQuantity ?? 1, maxQuantity: condition.maxQuantity, matchAll: condition.match == .all))
+            case .subtotal(let range):
+                nodes[index] = .subtotal(range)
+            case .itemCount(let range):
+                nodes[index] = .itemCount(range)
+            case .lineCount(let range):
+                nodes[index] = .lineCount(range)
+            case .currency, .customer, .attribute, .schedule, .excludes:
+                nodes[index] = .other(others.count)
+                others.append(criteria)
+            }
+            return index
+        }
     }
 
     /// Whether the criteria hold for the cart of `facts`; see

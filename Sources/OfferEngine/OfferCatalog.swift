@@ -98,11 +98,10 @@ public struct OfferCatalog: Sendable, Hashable {
         index.forEachCandidate(of: vocabulary.codes(of: cart.lines)) { body(offers[$0]) }
     }
 
-    /// ``forEachCandidate(for:_:)`` by rank (a position in ``offers``) for the cart of
-    /// `facts`, for the engine, which also reads the offer's ``compiledCriteria``.
-    func forEachCandidateRank(for facts: CartFacts, _ body: (Int) -> Bool) {
-        let codes = facts.codes.vocabulary === vocabulary ? facts.codes : vocabulary.codes(of: facts.lines)
-        index.forEachCandidate(of: codes, body)
+    /// The ranks (positions in ``offers``) ``forEachCandidate(for:_:)`` visits, for the cart
+    /// of `facts`: for the engine, which also reads the offer's ``compiledCriteria``.
+    func candidateRanks(for facts: CartFacts) -> OfferIndex.Candidates {
+        index.candidates(of: facts.codes.vocabulary === vocabulary ? facts.codes : vocabulary.codes(of: facts.lines))
     }
 
     /// The offer with this id.

@@ -85,19 +85,20 @@ public struct OfferEngine: Sendable {
         let facts = CartFacts(cart, vocabulary: catalog.vocabulary)
         var selection = Selection()
         let limit = settings.maxOffersPerCart
-        // The offer is borrowed from the catalog: copying it would retain every field.
-        func visit(_ offer: borrowing Offer, rank: Int) {
-            _ = judge(offer, rank: rank, facts: facts, session: &current, selection: &selection,
-                      availability: availability, explaining: false)
-        }
+        // A plain loop rather than a visiting closure: a closure would copy the engine (and
+        // retain every array of the catalog) it captures.
         if limit > 0 {
             if indexed {
-                catalog.forEachCandidateRank(for: facts) { rank in
-                    visit(catalog.offers[rank], rank: rank)
-                    return !selection.isComplete(limit: limit)
+                var candidates = catalog.candidateRanks(for: facts)
+                while !selection.isComplete(limit: limit), let rank = candidates.next() {
+                    _ = judge(catalog.offers[rank], rank: rank, facts: facts, session: &current, selection: &selection,
+                              availability: availability, explaining: false)
                 }
             } else {
-                for rank in catalog.offers.indices where !selection.isComplete(limit: limit) { visit(catalog.offers[rank], rank: rank) }
+                for rank in catalog.offers.indices where !selection.isComplete(limit: limit) {
+                    _ = judge(catalog.offers[rank], rank: rank, facts: facts, session: &current, selection: &selection,
+                              availability: availability, explaining: false)
+                }
             }
         }
         session = current

@@ -105,63 +105,99 @@ struct OfferIndex: Sendable {
         self.offerCount = offers.count
     }
 
-    /// Calls `body` with the rank of every candidate offer for the lines of `codes`,
-    /// ascending and once each, until it returns `false`.
+    /// The candidate offers for the lines of `codes`: the ranks of every offer they could
+    /// satisfy, ascending and once each, read lazily (the engine stops once the cart's
+    /// offers are chosen).
     ///
-    /// The indexed candidates are marked in a bit set of the catalog's ranks (a word per 64
-    /// offers, on the stack when small), then read in order,
-    /// merged with the unindexed ranks.
-    func forEachCandidate(of codes: CartLineCodes, _ body: (Int) -> Bool) {
-        let words = (offerCount + 63) / 64
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(words, 1)) { bits in
-            bits.initialize(repeating: 0)
-            var marked = false
+    /// The indexed candidates are marked in a bit set of the catalog's ranks (a word per
+    /// 64 offers), which is then read in order, merged with the unindexed ranks. A loop over
+    /// ``Candidates/next()`` keeps the engine's per-offer work out of closures, which would
+    /// copy what they capture.
+    func candidates(of codes: CartLineCodes) -> Candidates {
+        var bits = [UInt64](repeating: 0, count: max((offerCount + 63) / 64, 1))
+        bits.withUnsafeMutableBufferPointer { bits in
             ranks.withUnsafeBufferPointer { ranks in
                 starts.withUnsafeBufferPointer { starts in
-                    func mark(_ field: IndexKey.Field, _ code: Int32) {
-                        guard code >= 0 else { return }
-                        let slot = base[Int(field.rawValue)] + Int(code)
-                        for position in Int(starts[slot])..<Int(starts[slot + 1]) {
-                            let rank = Int(ranks[position])
-                            bits[rank >> 6] |= 1 << UInt64(rank & 63)
-                            marked = true
-                        }
-                    }
                     for line in 0..<codes.lineCount {
-                        if indexedFields & 1 << IndexKey.Field.product.rawValue != 0 { mark(.product, codes.product(line)) }
-                        if indexedFields & 1 << IndexKey.Field.variant.rawValue != 0 { mark(.variant, codes.variant(line)) }
+                        if indexedFields & 1 << IndexKey.Field.product.rawValue != 0 {
+                            Self.mark(slot(.product, codes.product(line)), starts, ranks, bits)
+                        }
+                        if indexedFields & 1 << IndexKey.Field.variant.rawValue != 0 {
+                            Self.mark(slot(.variant, codes.variant(line)), starts, ranks, bits)
+                        }
                         if indexedFields & 1 << IndexKey.Field.collection.rawValue != 0 {
-                            for position in codes.collections(line) { mark(.collection, codes.code(at: position)) }
+                            for position in codes.collections(line) {
+                                Self.mark(slot(.collection, codes.code(at: position)), starts, ranks, bits)
+                            }
                         }
                         if indexedFields & 1 << IndexKey.Field.tag.rawValue != 0 {
-                            for position in codes.tags(line) { mark(.tag, codes.code(at: position)) }
+                            for position in codes.tags(line) { Self.mark(slot(.tag, codes.code(at: position)), starts, ranks, bits) }
                         }
-                        if indexedFields & 1 << IndexKey.Field.productType.rawValue != 0 { mark(.productType, codes.productType(line)) }
-                        if indexedFields & 1 << IndexKey.Field.vendor.rawValue != 0 { mark(.vendor, codes.vendor(line)) }
-                    }
-                }
-            }
-            unindexed.withUnsafeBufferPointer { unindexed in
-                var next = 0
-                if marked {
-                    for word in 0..<words {
-                        var set = bits[word]
-                        while set != 0 {
-                            let rank = word << 6 | set.trailingZeroBitCount
-                            set &= set - 1
-                            while next < unindexed.count, Int(unindexed[next]) < rank {
-                                guard body(Int(unindexed[next])) else { return }
-                                next += 1
-                            }
-                            guard body(rank) else { return }
+                        if indexedFields & 1 << IndexKey.Field.productType.rawValue != 0 {
+                            Self.mark(slot(.productType, codes.productType(line)), starts, ranks, bits)
+                        }
+                        if indexedFields & 1 << IndexKey.Field.vendor.rawValue != 0 {
+                            Self.mark(slot(.vendor, codes.vendor(line)), starts, ranks, bits)
                         }
                     }
                 }
-                while next < unindexed.count {
-                    guard body(Int(unindexed[next])) else { return }
-                    next += 1
-                }
             }
+        }
+        return Candidates(bits: bits, unindexed: unindexed)
+    }
+
+    /// Where the posting list of `code` in `field` starts in `starts`; `nil` for `-1`.
+    @inline(__always)
+    private func slot(_ field: IndexKey.Field, _ code: Int32) -> Int? {
+        code < 0 ? nil : base[Int(field.rawValue)] + Int(code)
+    }
+
+    /// Marks the ranks of the posting list at `slot`.
+    @inline(__always)
+    private static func mark(
+        _ slot: Int?, _ starts: UnsafeBufferPointer<Int32>, _ ranks: UnsafeBufferPointer<Int32>, _ bits: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        guard let slot else { return }
+        for position in Int(starts[slot])..<Int(starts[slot + 1]) {
+            let rank = Int(ranks[position])
+            bits[rank >> 6] |= 1 << UInt64(rank & 63)
+        }
+    }
+
+    /// Calls `body` with each of ``candidates(of:)``'s ranks until it returns `false`.
+    func forEachCandidate(of codes: CartLineCodes, _ body: (Int) -> Bool) {
+        var candidates = candidates(of: codes)
+        while let rank = candidates.next(), body(rank) {}
+    }
+
+    /// A cart's candidate ranks, ascending: the marked bits merged with the unindexed ranks.
+    struct Candidates: IteratorProtocol {
+        private let bits: [UInt64]
+        private let unindexed: [Int32]
+        /// The word being read and its bits not read yet.
+        private var word = 0
+        private var pending: UInt64
+        private var nextUnindexed = 0
+
+        fileprivate init(bits: [UInt64], unindexed: [Int32]) {
+            self.bits = bits
+            self.unindexed = unindexed
+            pending = bits[0]
+        }
+
+        mutating func next() -> Int? {
+            while pending == 0, word + 1 < bits.count {
+                word += 1
+                pending = bits[word]
+            }
+            let indexed = pending == 0 ? Int.max : word << 6 | pending.trailingZeroBitCount
+            if nextUnindexed < unindexed.count, Int(unindexed[nextUnindexed]) < indexed {
+                nextUnindexed += 1
+                return Int(unindexed[nextUnindexed - 1])
+            }
+            guard indexed != Int.max else { return nil }
+            pending &= pending - 1
+            return indexed
         }
     }
 }
