@@ -22,7 +22,11 @@ struct CartLineCodes: Sendable {
         let count = lines.count
         self.lineCount = count
         self.vocabulary = vocabulary
-        var storage = [Int32](repeating: -1, count: 6 * count + 2)
+        // Reserved and appended rather than `init(repeating:count:)`, whose unspecialized
+        // allocation looks the array's type up at run time (hundreds of instructions).
+        var storage: [Int32] = []
+        storage.reserveCapacity(6 * count + 2)
+        for _ in 0..<6 * count + 2 { storage.append(-1) }
         // Lines are read in place (a copy would retain every field); a field no selector
         // uses is not looked up.
         if !vocabulary.products.isEmpty {

@@ -114,7 +114,12 @@ struct OfferIndex: Sendable {
     /// ``Candidates/next()`` keeps the engine's per-offer work out of closures, which would
     /// copy what they capture.
     func candidates(of codes: CartLineCodes) -> Candidates {
-        var bits = [UInt64](repeating: 0, count: max((offerCount + 63) / 64, 1))
+        // Reserved and appended rather than `init(repeating:count:)`, whose unspecialized
+        // allocation looks the array's type up at run time (hundreds of instructions).
+        let words = max((offerCount + 63) / 64, 1)
+        var bits: [UInt64] = []
+        bits.reserveCapacity(words)
+        for _ in 0..<words { bits.append(0) }
         bits.withUnsafeMutableBufferPointer { bits in
             ranks.withUnsafeBufferPointer { ranks in
                 starts.withUnsafeBufferPointer { starts in
