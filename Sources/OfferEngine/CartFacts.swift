@@ -8,11 +8,21 @@ final class CartFacts {
     let cart: CartUpdated
     /// The cart's lines, in cart order; ``LineSet`` indices refer to them.
     let lines: [CartLine]
+    /// The lines' values as codes of the catalog's vocabulary (none without one): compiled
+    /// criteria and the index compare these.
+    let codes: CartLineCodes
 
-    init(_ cart: CartUpdated) {
+    /// The facts of `cart`, its lines coded in `vocabulary` when given (once per event,
+    /// however many offers read them).
+    init(_ cart: CartUpdated, vocabulary: CatalogVocabulary? = nil) {
         self.cart = cart
         self.lines = cart.lines
+        self.codes = vocabulary.map { $0.codes(of: cart.lines) } ?? CartLineCodes()
     }
+
+    /// ``EventID/cartTag(_:)`` of the cart, hashed on first use: every presentation the
+    /// event makes carries it.
+    private(set) lazy var cartTag: UInt32 = EventID.cartTag(cart.cartId)
 
     /// `CartUpdated.effectiveSubtotal`, computed on first use (the sum of the lines when the
     /// event gives no subtotal).

@@ -23,13 +23,19 @@ public enum EventID {
     /// A presentation id: like ``derive(_:)``, but its first four bytes are a tag of the
     /// cart, so an acceptance that quotes another cart's presentation is recognised as such.
     static func presentation(cartId: String, offerId: String, cartEventId: String) -> String {
-        let tag = cartTag(cartId)
-        return digest(["presentation", cartId, offerId, cartEventId]).withUnsafeBytes { digest in
+        presentation(cartTag: cartTag(cartId), cartId: cartId, offerId: offerId, cartEventId: cartEventId)
+    }
+
+    /// ``presentation(cartId:offerId:cartEventId:)`` with the cart's ``cartTag(_:)`` worked
+    /// out by the caller: the engine hashes it once per cart event, not once per offer.
+    static func presentation(cartTag tag: UInt32, cartId: String, offerId: String, cartEventId: String) -> String {
+        digest(["presentation", cartId, offerId, cartEventId]).withUnsafeBytes { digest in
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { bytes in
                 _ = bytes.initialize(from: digest[0..<16])
-                withUnsafeBytes(of: tag.bigEndian) { tagBytes in
-                    for index in 0..<4 { bytes[index] = tagBytes[index] }
-                }
+                bytes[0] = UInt8(truncatingIfNeeded: tag >> 24)
+                bytes[1] = UInt8(truncatingIfNeeded: tag >> 16)
+                bytes[2] = UInt8(truncatingIfNeeded: tag >> 8)
+                bytes[3] = UInt8(truncatingIfNeeded: tag)
                 return format(UnsafeRawBufferPointer(bytes))
             }
         }
@@ -44,41 +50,63 @@ public enum EventID {
     }
 
     /// The first four bytes of the SHA-256 of `("cart", cartId)`, big-endian.
-    private static func cartTag(_ cartId: String) -> UInt32 {
+    static func cartTag(_ cartId: String) -> UInt32 {
         digest(["cart", cartId]).withUnsafeBytes { bytes in bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
     }
 
+    /// The SHA-256 of `parts`, each prefixed with its UTF-8 length (4 bytes, big-endian).
+    ///
+    /// The message is laid out in one buffer (on the stack when small) and hashed in one
+    /// call: the hasher's per-update overhead outweighed the hashing of these short ids.
     private static func digest(_ parts: [String]) -> SHA256.Digest {
-        var hasher = SHA256()
-        for var part in parts {
-            var length = UInt32(part.utf8.count).bigEndian
-            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
-            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        var size = 0
+        for part in parts { size += 4 + part.utf8.count }
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 1) { message in
+            var position = 0
+            for var part in parts {
+                part.withUTF8 { utf8 in
+                    let length = UInt32(utf8.count)
+                    message[position] = UInt8(truncatingIfNeeded: length >> 24)
+                    message[position + 1] = UInt8(truncatingIfNeeded: length >> 16)
+                    message[position + 2] = UInt8(truncatingIfNeeded: length >> 8)
+                    message[position + 3] = UInt8(truncatingIfNeeded: length)
+                    position += 4
+                    if let base = utf8.baseAddress, utf8.count > 0 {
+                        (message.baseAddress! + position).copyMemory(from: base, byteCount: utf8.count)
+                    }
+                    position += utf8.count
+                }
+            }
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(message))
+            return hasher.finalize()
         }
-        return hasher.finalize()
     }
 
     /// The UUID text of the first 16 bytes of `digest`, with the version and variant bits set.
     private static func format(_ digest: UnsafeRawBufferPointer) -> String {
-        let hex: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 36) { text in
-            hex.withUTF8Buffer { hex in
-                var position = 0
-                for index in 0..<16 {
-                    var byte = digest[index]
-                    if index == 6 { byte = (byte & 0x0F) | 0x80 }  // version 8
-                    if index == 8 { byte = (byte & 0x3F) | 0x80 }  // RFC 9562 variant
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        text[position] = UInt8(ascii: "-")
-                        position += 1
-                    }
-                    text[position] = hex[Int(byte >> 4)]
-                    text[position + 1] = hex[Int(byte & 0x0F)]
-                    position += 2
+        String(unsafeUninitializedCapacity: 36) { text in
+            var position = 0
+            for index in 0..<16 {
+                var byte = digest[index]
+                if index == 6 { byte = (byte & 0x0F) | 0x80 }  // version 8
+                if index == 8 { byte = (byte & 0x3F) | 0x80 }  // RFC 9562 variant
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[position] = UInt8(ascii: "-")
+                    position += 1
                 }
-                return position
+                text[position] = hexDigit(byte >> 4)
+                text[position + 1] = hexDigit(byte & 0x0F)
+                position += 2
             }
+            return position
         }
+    }
+
+    /// The lowercase hex digit of a nibble.
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
     private static func parse(_ uuid: String) -> [UInt8]? {

@@ -9,6 +9,9 @@ public struct OfferCatalog: Sendable, Hashable {
     let index: OfferIndex
     /// Each offer's display criteria compiled for evaluation, by rank.
     let compiledCriteria: [CompiledCriteria]
+    /// The values the offers' criteria name, numbered: a cart event codes its lines in it
+    /// once, and criteria and index compare the codes.
+    let vocabulary: CatalogVocabulary
 
     /// Validates `offers`; throws every problem, each with its path (`offers[3].ttlSeconds`).
     public init(offers: [Offer]) throws(CatalogError) {
@@ -35,8 +38,10 @@ public struct OfferCatalog: Sendable, Hashable {
     private init(validated offers: [Offer]) {
         self.offers = offers.sorted { ($1.priority, $0.offerId) < ($0.priority, $1.offerId) }
         self.byId = Dictionary(uniqueKeysWithValues: offers.map { ($0.offerId, $0) })
-        self.index = OfferIndex(offers: self.offers)
-        self.compiledCriteria = self.offers.map { CompiledCriteria($0.displayCriteria) }
+        let vocabulary = CatalogVocabulary(offers: self.offers)
+        self.vocabulary = vocabulary
+        self.index = OfferIndex(offers: self.offers, vocabulary: vocabulary)
+        self.compiledCriteria = self.offers.map { CompiledCriteria($0.displayCriteria, vocabulary: vocabulary) }
     }
 
     /// Loads a catalog document, `{"offers": [...]}`, reporting every problem of every offer
@@ -90,13 +95,13 @@ public struct OfferCatalog: Sendable, Hashable {
     /// lines could give, and every offer whose criteria do not. The cost follows the
     /// cart's lines and the offers they hit, not the catalog's size.
     public func forEachCandidate(for cart: CartUpdated, _ body: (Offer) -> Bool) {
-        index.forEachCandidate(of: cart.lines) { body(offers[$0]) }
+        index.forEachCandidate(of: vocabulary.codes(of: cart.lines)) { body(offers[$0]) }
     }
 
-    /// ``forEachCandidate(for:_:)`` by rank (a position in ``offers``), for the engine,
-    /// which also reads the offer's ``compiledCriteria``.
-    func forEachCandidateRank(for cart: CartUpdated, _ body: (Int) -> Bool) {
-        index.forEachCandidate(of: cart.lines, body)
+    /// The ranks (positions in ``offers``) ``forEachCandidate(for:_:)`` visits, for the cart
+    /// of `facts`: for the engine, which also reads the offer's ``compiledCriteria``.
+    func candidateRanks(for facts: CartFacts) -> OfferIndex.Candidates {
+        index.candidates(of: facts.codes.vocabulary === vocabulary ? facts.codes : vocabulary.codes(of: facts.lines))
     }
 
     /// The offer with this id.

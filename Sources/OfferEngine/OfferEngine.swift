@@ -79,23 +79,26 @@ public struct OfferEngine: Sendable {
         _ cart: CartUpdated, session: inout CartSession?, availability: ProductAvailability = .unrestricted, indexed: Bool
     ) -> [OfferPresented] {
         if let existing = session, cart.version <= existing.cart.version { return [] }
-        var current = prepareSession(for: cart, session)
-        let facts = CartFacts(cart)
+        // Taken out of `session`, so the presentations recorded below change the session's
+        // storage in place instead of copying it.
+        var current = prepareSession(for: cart, session.take())
+        let facts = CartFacts(cart, vocabulary: catalog.vocabulary)
         var selection = Selection()
         let limit = settings.maxOffersPerCart
-        // The offer is borrowed from the catalog: copying it would retain every field.
-        func visit(_ offer: borrowing Offer, rank: Int) {
-            _ = judge(offer, rank: rank, facts: facts, session: &current, selection: &selection,
-                      availability: availability, explaining: false)
-        }
+        // A plain loop rather than a visiting closure: a closure would copy the engine (and
+        // retain every array of the catalog) it captures.
         if limit > 0 {
             if indexed {
-                catalog.forEachCandidateRank(for: cart) { rank in
-                    visit(catalog.offers[rank], rank: rank)
-                    return !selection.isComplete(limit: limit)
+                var candidates = catalog.candidateRanks(for: facts)
+                while !selection.isComplete(limit: limit), let rank = candidates.next() {
+                    _ = judge(catalog.offers[rank], rank: rank, facts: facts, session: &current, selection: &selection,
+                              availability: availability, explaining: false)
                 }
             } else {
-                for rank in catalog.offers.indices where !selection.isComplete(limit: limit) { visit(catalog.offers[rank], rank: rank) }
+                for rank in catalog.offers.indices where !selection.isComplete(limit: limit) {
+                    _ = judge(catalog.offers[rank], rank: rank, facts: facts, session: &current, selection: &selection,
+                              availability: availability, explaining: false)
+                }
             }
         }
         session = current

@@ -54,98 +54,155 @@ extension DisplayCriteria {
 /// match are listed under the keys they look for; the others ("unindexed") are always
 /// candidates. Every list holds ranks (positions in ``OfferCatalog/offers``) ascending.
 ///
-/// All lists live in one array, each key naming its range: a cart's lookups collect
-/// ranges, not arrays, so visiting candidates retains and allocates nothing per list.
+/// Keys are codes of the catalog's ``CatalogVocabulary``: a cart's lines are coded once per
+/// event, and each line value then finds its list by position, without hashing. All lists
+/// live in one array, each code naming its range through `starts`.
 struct OfferIndex: Sendable {
-    /// Every posting list, back to back; the unindexed ranks first.
+    /// Every posting list, back to back, by field and then code.
     private let ranks: [Int32]
-    private let postings: [IndexKey: Range<Int>]
-    private let unindexed: Range<Int>
+    /// For field `f` and code `c`, the list is `ranks[starts[base[f] + c] ..< starts[base[f] + c + 1]]`.
+    private let starts: [Int32]
+    private let base: [Int]
+    /// Offers that need no `cartContains` match, ascending.
+    private let unindexed: [Int32]
     /// The fields some posting list is under (bit `Field.rawValue`): a cart's values of
-    /// other fields are not looked up, which saves most lookups of a catalog that selects by
-    /// product only.
+    /// other fields are not read.
     private let indexedFields: UInt8
+    private let offerCount: Int
 
-    init(offers: [Offer]) {
-        var lists: [IndexKey: [Int32]] = [:]
+    init(offers: [Offer], vocabulary: CatalogVocabulary) {
+        let fields: [IndexKey.Field] = [.product, .variant, .collection, .tag, .productType, .vendor]
+        var lists: [[[Int32]]] = fields.map { [[Int32]](repeating: [], count: vocabulary.codes(of: $0).count) }
         var unindexed: [Int32] = []
-        var fields: UInt8 = 0
+        var indexedFields: UInt8 = 0
         for (rank, offer) in offers.enumerated() {
             guard let keys = offer.displayCriteria.requiredIndexKeys else {
                 unindexed.append(Int32(rank))
                 continue
             }
             for key in Set(keys) {
-                lists[key, default: []].append(Int32(rank))
-                fields |= 1 << key.field.rawValue
+                guard let code = vocabulary.code(key.field, key.value) else { preconditionFailure("an index key outside the vocabulary") }
+                lists[Int(key.field.rawValue)][Int(code)].append(Int32(rank))
+                indexedFields |= 1 << key.field.rawValue
             }
         }
-        var ranks = unindexed
-        var postings: [IndexKey: Range<Int>] = [:]
-        postings.reserveCapacity(lists.count)
-        for (key, list) in lists {
-            postings[key] = ranks.count..<ranks.count + list.count
-            ranks += list
+        var ranks: [Int32] = []
+        var starts: [Int32] = []
+        var base: [Int] = []
+        for field in fields {
+            base.append(starts.count)
+            for list in lists[Int(field.rawValue)] {
+                starts.append(Int32(ranks.count))
+                ranks += list
+            }
+            starts.append(Int32(ranks.count))
         }
         self.ranks = ranks
-        self.postings = postings
-        self.unindexed = 0..<unindexed.count
-        self.indexedFields = fields
+        self.starts = starts
+        self.base = base
+        self.unindexed = unindexed
+        self.indexedFields = indexedFields
+        self.offerCount = offers.count
     }
 
-    /// Calls `body` with the rank of every candidate offer for `lines`, ascending and once
-    /// each, until it returns `false`. Lazy: a k-way merge of the lines' posting lists, so
-    /// stopping early (the top N are found) skips the rest.
-    func forEachCandidate(of lines: [CartLine], _ body: (Int) -> Bool) {
-        // The unread part of each list that has one, as a range of `ranks`.
-        var heap: [Range<Int>] = []
-        heap.reserveCapacity(lines.count * 2 + 1)
-        if !unindexed.isEmpty { heap.append(unindexed) }
-        func add(_ field: IndexKey.Field, _ value: String) {
-            guard indexedFields & 1 << field.rawValue != 0 else { return }
-            if let list = postings[IndexKey(field: field, value: value)] { heap.append(list) }
-        }
-        for line in lines {
-            add(.product, line.productId)
-            add(.variant, line.variantId)
-            for collection in line.collectionIds ?? [] { add(.collection, collection) }
-            for tag in line.tags ?? [] { add(.tag, tag) }
-            if let productType = line.productType { add(.productType, productType) }
-            if let vendor = line.vendor { add(.vendor, vendor) }
-        }
-        ranks.withUnsafeBufferPointer { ranks in
-            if heap.count == 1 {
-                for position in heap[0] where !body(Int(ranks[position])) { return }
-                return
-            }
-            // A binary min-heap of list heads (lists are never empty).
-            func less(_ a: Int, _ b: Int) -> Bool { ranks[heap[a].lowerBound] < ranks[heap[b].lowerBound] }
-            func siftDown(_ start: Int) {
-                var parent = start
-                while true {
-                    let left = 2 * parent + 1, right = left + 1
-                    var smallest = parent
-                    if left < heap.count, less(left, smallest) { smallest = left }
-                    if right < heap.count, less(right, smallest) { smallest = right }
-                    if smallest == parent { return }
-                    heap.swapAt(parent, smallest)
-                    parent = smallest
+    /// The candidate offers for the lines of `codes`: the ranks of every offer they could
+    /// satisfy, ascending and once each, read lazily (the engine stops once the cart's
+    /// offers are chosen).
+    ///
+    /// The indexed candidates are marked in a bit set of the catalog's ranks (a word per
+    /// 64 offers), which is then read in order, merged with the unindexed ranks. A loop over
+    /// ``Candidates/next()`` keeps the engine's per-offer work out of closures, which would
+    /// copy what they capture.
+    func candidates(of codes: CartLineCodes) -> Candidates {
+        // Reserved and appended rather than `init(repeating:count:)`, whose unspecialized
+        // allocation looks the array's type up at run time (hundreds of instructions).
+        let words = max((offerCount + 63) / 64, 1)
+        var bits: [UInt64] = []
+        bits.reserveCapacity(words)
+        for _ in 0..<words { bits.append(0) }
+        bits.withUnsafeMutableBufferPointer { bits in
+            ranks.withUnsafeBufferPointer { ranks in
+                starts.withUnsafeBufferPointer { starts in
+                    for line in 0..<codes.lineCount {
+                        if indexedFields & 1 << IndexKey.Field.product.rawValue != 0 {
+                            Self.mark(slot(.product, codes.product(line)), starts, ranks, bits)
+                        }
+                        if indexedFields & 1 << IndexKey.Field.variant.rawValue != 0 {
+                            Self.mark(slot(.variant, codes.variant(line)), starts, ranks, bits)
+                        }
+                        if indexedFields & 1 << IndexKey.Field.collection.rawValue != 0 {
+                            for position in codes.collections(line) {
+                                Self.mark(slot(.collection, codes.code(at: position)), starts, ranks, bits)
+                            }
+                        }
+                        if indexedFields & 1 << IndexKey.Field.tag.rawValue != 0 {
+                            for position in codes.tags(line) { Self.mark(slot(.tag, codes.code(at: position)), starts, ranks, bits) }
+                        }
+                        if indexedFields & 1 << IndexKey.Field.productType.rawValue != 0 {
+                            Self.mark(slot(.productType, codes.productType(line)), starts, ranks, bits)
+                        }
+                        if indexedFields & 1 << IndexKey.Field.vendor.rawValue != 0 {
+                            Self.mark(slot(.vendor, codes.vendor(line)), starts, ranks, bits)
+                        }
+                    }
                 }
             }
-            for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
-            var last: Int32 = -1
-            while let head = heap.first {
-                let top = ranks[head.lowerBound]
-                heap[0] = head.lowerBound + 1..<head.upperBound
-                if heap[0].isEmpty {
-                    heap.swapAt(0, heap.count - 1)
-                    heap.removeLast()
-                }
-                if !heap.isEmpty { siftDown(0) }
-                if top == last { continue }
-                last = top
-                if !body(Int(top)) { return }
+        }
+        return Candidates(bits: bits, unindexed: unindexed)
+    }
+
+    /// Where the posting list of `code` in `field` starts in `starts`; `nil` for `-1`.
+    @inline(__always)
+    private func slot(_ field: IndexKey.Field, _ code: Int32) -> Int? {
+        code < 0 ? nil : base[Int(field.rawValue)] + Int(code)
+    }
+
+    /// Marks the ranks of the posting list at `slot`.
+    @inline(__always)
+    private static func mark(
+        _ slot: Int?, _ starts: UnsafeBufferPointer<Int32>, _ ranks: UnsafeBufferPointer<Int32>, _ bits: UnsafeMutableBufferPointer<UInt64>
+    ) {
+        guard let slot else { return }
+        for position in Int(starts[slot])..<Int(starts[slot + 1]) {
+            let rank = Int(ranks[position])
+            bits[rank >> 6] |= 1 << UInt64(rank & 63)
+        }
+    }
+
+    /// Calls `body` with each of ``candidates(of:)``'s ranks until it returns `false`.
+    func forEachCandidate(of codes: CartLineCodes, _ body: (Int) -> Bool) {
+        var candidates = candidates(of: codes)
+        while let rank = candidates.next(), body(rank) {}
+    }
+
+    /// A cart's candidate ranks, ascending: the marked bits merged with the unindexed ranks.
+    struct Candidates: IteratorProtocol {
+        private let bits: [UInt64]
+        private let unindexed: [Int32]
+        /// The word being read and its bits not read yet.
+        private var word = 0
+        private var pending: UInt64
+        private var nextUnindexed = 0
+
+        fileprivate init(bits: [UInt64], unindexed: [Int32]) {
+            self.bits = bits
+            self.unindexed = unindexed
+            pending = bits[0]
+        }
+
+        mutating func next() -> Int? {
+            while pending == 0, word + 1 < bits.count {
+                word += 1
+                pending = bits[word]
             }
+            let indexed = pending == 0 ? Int.max : word << 6 | pending.trailingZeroBitCount
+            if nextUnindexed < unindexed.count, Int(unindexed[nextUnindexed]) < indexed {
+                nextUnindexed += 1
+                return Int(unindexed[nextUnindexed - 1])
+            }
+            guard indexed != Int.max else { return nil }
+            pending &= pending - 1
+            return indexed
         }
     }
 }

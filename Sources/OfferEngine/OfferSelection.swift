@@ -17,9 +17,14 @@ extension OfferEngine {
 
     /// The session a cart event is evaluated against: `session` (or a new one) holding the
     /// cart, without expired presentations and retired offers.
-    func prepareSession(for cart: CartUpdated, _ session: CartSession?) -> CartSession {
-        var current = session ?? CartSession(cart: CartSnapshot(cart))
-        current.cart = CartSnapshot(cart)
+    func prepareSession(for cart: CartUpdated, _ session: consuming CartSession?) -> CartSession {
+        var current: CartSession
+        if let session {
+            current = session
+            current.cart = CartSnapshot(cart)
+        } else {
+            current = CartSession(cart: CartSnapshot(cart))
+        }
         forgetExpired(in: &current, at: cart.occurredAt)
         forgetRetiredOffers(in: &current)
         return current
@@ -48,7 +53,7 @@ extension OfferEngine {
         guard offer.currency.map({ $0 == cart.currency }) ?? true, offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }) else {
             return .otherCurrency
         }
-        guard current.declinedOffers[offer.offerId] == nil else { return .declined }
+        guard current.declinedOffers.isEmpty || current.declinedOffers[offer.offerId] == nil else { return .declined }
         guard offer.showWhenItemsInCart || !offer.items.allSatisfy({ facts.containsVariant($0.variantId) }) else { return .itemsInCart }
         var matched = LineSet()
         guard catalog.compiledCriteria[rank].holds(in: facts, triggers: &matched) else {
@@ -78,7 +83,8 @@ extension OfferEngine {
         if offer.stopAfter { selection.stoppedBy = offer.offerId }
         if stillShown { return .stillShown }
 
-        let presentationId = EventID.presentation(cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
+        let presentationId = EventID.presentation(
+            cartTag: facts.cartTag, cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
         let triggerLineIds = facts.lineIds(of: triggerLines)
         let expiresAt = offer.expiry(presentedAt: cart.occurredAt)
         current.presentations[presentationId] = Presentation(
@@ -111,7 +117,7 @@ extension OfferEngine {
         _ cart: CartUpdated, session: CartSession? = nil, availability: ProductAvailability = .unrestricted
     ) -> [OfferExplanation] {
         var current = prepareSession(for: cart, session)
-        let facts = CartFacts(cart)
+        let facts = CartFacts(cart, vocabulary: catalog.vocabulary)
         var selection = Selection()
         return catalog.offers.indices.map { rank in
             let offer = catalog.offers[rank]

@@ -22,7 +22,14 @@ struct CriteriaEvaluationTests {
             let compiled = CompiledCriteria(criteria).holds(in: facts, triggers: &triggers)
             let compiledMatch = compiled ? CriteriaMatch(isSatisfied: true, triggerLineIds: Set(facts.lineIds(of: triggers))) : .unsatisfied
             #expect(compiledMatch == expected, "compiled: \(criteria)")
-            if actual != expected || compiledMatch != expected { return }
+            // As the engine runs it: the lines coded in the criteria's vocabulary, compared as integers.
+            let compiledCriteria = CompiledCriteria(criteria)
+            let coded = CartFacts(cart, vocabulary: compiledCriteria.vocabulary)
+            var codedTriggers = LineSet()
+            let codedMatch = compiledCriteria.holds(in: coded, triggers: &codedTriggers)
+                ? CriteriaMatch(isSatisfied: true, triggerLineIds: Set(coded.lineIds(of: codedTriggers))) : .unsatisfied
+            #expect(codedMatch == expected, "coded: \(criteria)")
+            if actual != expected || compiledMatch != expected || codedMatch != expected { return }
             if expected.isSatisfied { satisfied += 1 }
         }
         // Both outcomes are exercised.
