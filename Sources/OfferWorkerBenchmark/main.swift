@@ -12,6 +12,9 @@
 // `OfferWorkerBenchmark standalone` runs only what needs no broker (decode → evaluate →
 // encode, and the restore of 100,000 carts), in seconds: for profiling and quick comparisons.
 //
+// `OfferWorkerBenchmark codec [seconds]` times the hot-path codec alone (decode cart.updated,
+// encode offer.presented), in CPU ns per event.
+//
 // `OfferWorkerBenchmark child …` is how the benchmark starts the runs under test (see
 // ChildCommand); it is not meant to be called by hand.
 import Foundation
@@ -20,6 +23,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     if arguments.first == "child" {
         try await ChildCommand.run(Array(arguments.dropFirst()))
+    } else if arguments.first == "codec" {
+        try CodecCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "standalone" {
         try StandaloneCommand.run(Array(arguments.dropFirst()))
     } else {
