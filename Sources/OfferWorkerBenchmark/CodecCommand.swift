@@ -2,7 +2,7 @@ import EventWire
 import Foundation
 import OfferEngine
 
-/// `OfferWorkerBenchmark codec [seconds]`: the hot-path codec alone, on one thread — decoding
+/// `OfferWorkerBenchmark codec [seconds] [decode|encode]`: the hot-path codec alone, on one thread — decoding
 /// the issue's `cart.updated` events and encoding the `offer.presented` events the engine
 /// makes of them with a 100-offer catalog — in CPU nanoseconds per event. For before/after
 /// comparisons of EventWire changes, whose share of the standalone path is too small to
@@ -10,6 +10,8 @@ import OfferEngine
 enum CodecCommand {
     static func run(_ arguments: [String] = []) throws {
         let budget = arguments.first.flatMap(Double.init) ?? 2
+        // `decode` or `encode` times only that (for profiling); both by default.
+        let only = arguments.dropFirst().first
         let events = Workload.cartEvents(carts: 2_000, versions: Benchmark.versions, prefix: "evt", spacingMilliseconds: 240)
         let values = events.map { HotCodec.encode($0) }
         let wire = WireCodec()
@@ -24,7 +26,7 @@ enum CodecCommand {
         }
 
         var checksum = 0
-        let (decodeSeconds, decodePasses) = repeatFor(budget) {
+        let (decodeSeconds, decodePasses) = repeatFor(only == "encode" ? 0 : budget) {
             for value in values {
                 let cart = try! wire.decodeCartUpdated(value)
                 checksum &+= cart.lines.count
@@ -34,7 +36,7 @@ enum CodecCommand {
         var bytes = 0
         var buffer: [UInt8] = []
         buffer.reserveCapacity(4096)
-        let (encodeSeconds, encodePasses) = repeatFor(budget) {
+        let (encodeSeconds, encodePasses) = repeatFor(only == "decode" ? 0 : budget) {
             for event in presented {
                 buffer.removeAll(keepingCapacity: true)
                 wire.encode(event, into: &buffer)
