@@ -168,38 +168,67 @@ public struct WireCodec: Sendable {
     }
 
     // MARK: Encoding
+    //
+    // Each event is written into a ``WireOutput`` (a stack buffer) and copied once into the
+    // caller's array: appends to an array check its uniqueness and capacity each time.
 
     /// Appends the `offer.presented` event's JSON to `buffer`, byte for byte `EventCodec.encode`.
     public func encode(_ event: OfferPresented, into buffer: inout [UInt8]) {
-        WireWriter.offerPresented(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.offerPresented(event, into: &$0) }
+    }
+
+    /// The `offer.presented` event's JSON in an array of exactly its size (for a record value
+    /// that is kept until the broker has it).
+    public func encoded(_ event: OfferPresented) -> [UInt8] {
+        WireOutput.bytes { WireWriter.offerPresented(event, into: &$0) }
     }
 
     /// Appends the `cart.mutation` event's JSON to `buffer`, byte for byte `EventCodec.encode`.
     public func encode(_ event: CartMutation, into buffer: inout [UInt8]) {
-        WireWriter.cartMutation(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.cartMutation(event, into: &$0) }
+    }
+
+    /// The `cart.mutation` event's JSON in an array of exactly its size.
+    public func encoded(_ event: CartMutation) -> [UInt8] {
+        WireOutput.bytes { WireWriter.cartMutation(event, into: &$0) }
     }
 
     /// Appends the `offer.rejected` event's JSON to `buffer`, byte for byte `EventCodec.encode`.
     public func encode(_ event: OfferRejected, into buffer: inout [UInt8]) {
-        WireWriter.offerRejected(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.offerRejected(event, into: &$0) }
+    }
+
+    /// The `offer.rejected` event's JSON in an array of exactly its size.
+    public func encoded(_ event: OfferRejected) -> [UInt8] {
+        WireOutput.bytes { WireWriter.offerRejected(event, into: &$0) }
     }
 
     /// Appends a `cart.updated` event's JSON to `buffer` (for tests and benchmarks).
     public func encode(_ event: CartUpdated, into buffer: inout [UInt8]) {
-        WireWriter.cartUpdated(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.cartUpdated(event, into: &$0) }
     }
 
     /// Appends an `offer.accepted` event's JSON to `buffer` (for tests and benchmarks).
     public func encode(_ event: OfferAccepted, into buffer: inout [UInt8]) {
-        WireWriter.response(
-            eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
-            schemaVersion: event.schemaVersion, into: &buffer)
+        WireOutput.append(to: &buffer) {
+            WireWriter.response(
+                eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
+                schemaVersion: event.schemaVersion, into: &$0)
+        }
     }
 
     /// Appends an `offer.declined` event's JSON to `buffer` (for tests and benchmarks).
     public func encode(_ event: OfferDeclined, into buffer: inout [UInt8]) {
-        WireWriter.response(
-            eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
-            schemaVersion: event.schemaVersion, into: &buffer)
+        WireOutput.append(to: &buffer) {
+            WireWriter.response(
+                eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
+                schemaVersion: event.schemaVersion, into: &$0)
+        }
+    }
+
+    /// ``EventTime/description``'s UTF-8 (the `ce_time` header of output records), without
+    /// making the `String`.
+    public static func timeText(_ time: EventTime) -> [UInt8] {
+        WireOutput.bytes { WireWriter.timeText(time, into: &$0) }
     }
 }
