@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "OfferWorkerBenchmark",
             dependencies: [
-                "OfferWorker", "Kafka", "OfferEngine", "CKafkaCeiling",
+                "OfferWorker", "Kafka", "OfferEngine", "EventWire", "CKafkaCeiling",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

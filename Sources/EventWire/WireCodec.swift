@@ -31,112 +31,204 @@ public struct WireCodec: Sendable {
     // MARK: Decoding
 
     /// A `cart.updated` event, validated like `EventCodec.decodeValidated(CartUpdated.self, from:)`.
+    // The events are passed back by typed throws, not in a `Result`: a `Result` of an event
+    // is copied, field by field, at each step of a chain of `map`s.
+
     public func decodeCartUpdated(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> CartUpdated {
-        try cartUpdated(bytes).mapError(\.decodingError).get()
+        do throws(WireFailure) {
+            return try readCartUpdated(bytes)
+        } catch {
+            throw error.decodingError
+        }
     }
 
     public func decodeCartUpdated(_ bytes: [UInt8]) throws(EventDecodingError) -> CartUpdated {
-        try bytes.withUnsafeBytes(cartUpdated).mapError(\.decodingError).get()
+        // `withUnsafeBytes` rethrows untyped errors: the failure comes out on the side.
+        var failure: WireFailure?
+        let event = bytes.withUnsafeBytes { raw -> CartUpdated? in
+            do throws(WireFailure) {
+                return try readCartUpdated(raw)
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        guard let event else { throw failure.unsafelyUnwrapped.decodingError }
+        return event
     }
 
     /// An `offer.accepted` event, validated like `EventCodec.decodeValidated(OfferAccepted.self, from:)`.
     public func decodeOfferAccepted(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> OfferAccepted {
-        try offerAccepted(bytes).mapError(\.decodingError).get()
+        do throws(WireFailure) {
+            return try readOfferAccepted(bytes)
+        } catch {
+            throw error.decodingError
+        }
     }
 
     public func decodeOfferAccepted(_ bytes: [UInt8]) throws(EventDecodingError) -> OfferAccepted {
-        try bytes.withUnsafeBytes(offerAccepted).mapError(\.decodingError).get()
+        // `withUnsafeBytes` rethrows untyped errors: the failure comes out on the side.
+        var failure: WireFailure?
+        let event = bytes.withUnsafeBytes { raw -> OfferAccepted? in
+            do throws(WireFailure) {
+                return try readOfferAccepted(raw)
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        guard let event else { throw failure.unsafelyUnwrapped.decodingError }
+        return event
     }
 
     /// An `offer.declined` event, validated like `EventCodec.decodeValidated(OfferDeclined.self, from:)`.
     public func decodeOfferDeclined(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> OfferDeclined {
-        try offerDeclined(bytes).mapError(\.decodingError).get()
+        do throws(WireFailure) {
+            return try readOfferDeclined(bytes)
+        } catch {
+            throw error.decodingError
+        }
     }
 
     public func decodeOfferDeclined(_ bytes: [UInt8]) throws(EventDecodingError) -> OfferDeclined {
-        try bytes.withUnsafeBytes(offerDeclined).mapError(\.decodingError).get()
+        // `withUnsafeBytes` rethrows untyped errors: the failure comes out on the side.
+        var failure: WireFailure?
+        let event = bytes.withUnsafeBytes { raw -> OfferDeclined? in
+            do throws(WireFailure) {
+                return try readOfferDeclined(raw)
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        guard let event else { throw failure.unsafelyUnwrapped.decodingError }
+        return event
     }
 
+    /// The decoded event or the failure itself (with its ``WireFailure/alternatives``), for tests.
     func cartUpdated(_ bytes: UnsafeRawBufferPointer) -> Result<CartUpdated, WireFailure> {
-        decode(bytes) { (reader: inout WireReader) throws(WireFailure) in try reader.readCartUpdated() }
-            .flatMap { cart in
-                WireValidation.isUsable(cart, limits: limits) ? .success(cart) : validated(cart, cart.problems(limits: limits))
-            }
+        Result { () throws(WireFailure) in try readCartUpdated(bytes) }
     }
 
     func offerAccepted(_ bytes: UnsafeRawBufferPointer) -> Result<OfferAccepted, WireFailure> {
-        decode(bytes) { (reader: inout WireReader) throws(WireFailure) in try reader.readResponse() }
-            .map { OfferAccepted(eventId: $0, cartId: $1, presentationId: $2, occurredAt: $3, schemaVersion: $4) }
-            .flatMap { acceptance in
-                WireValidation.isUsable(acceptance) ? .success(acceptance) : validated(acceptance, acceptance.problems(limits: limits))
-            }
+        Result { () throws(WireFailure) in try readOfferAccepted(bytes) }
     }
 
     func offerDeclined(_ bytes: UnsafeRawBufferPointer) -> Result<OfferDeclined, WireFailure> {
-        decode(bytes) { (reader: inout WireReader) throws(WireFailure) in try reader.readResponse() }
-            .map { OfferDeclined(eventId: $0, cartId: $1, presentationId: $2, occurredAt: $3, schemaVersion: $4) }
-            .flatMap { decline in
-                WireValidation.isUsable(decline) ? .success(decline) : validated(decline, decline.problems(limits: limits))
-            }
+        Result { () throws(WireFailure) in try readOfferDeclined(bytes) }
+    }
+
+    func readCartUpdated(_ bytes: UnsafeRawBufferPointer) throws(WireFailure) -> CartUpdated {
+        let cart = try decode(bytes) { (reader: inout WireReader) throws(WireFailure) in try reader.readCartUpdated() }
+        if !WireValidation.isUsable(cart, limits: limits) { try refuse(cart.problems(limits: limits)) }
+        return cart
+    }
+
+    func readOfferAccepted(_ bytes: UnsafeRawBufferPointer) throws(WireFailure) -> OfferAccepted {
+        let fields = try decode(bytes) { (reader: inout WireReader) throws(WireFailure) in try reader.readResponse() }
+        let acceptance = OfferAccepted(
+            eventId: fields.eventId, cartId: fields.cartId, presentationId: fields.presentationId, occurredAt: fields.occurredAt,
+            schemaVersion: fields.schemaVersion)
+        if !WireValidation.isUsable(acceptance) { try refuse(acceptance.problems(limits: limits)) }
+        return acceptance
+    }
+
+    func readOfferDeclined(_ bytes: UnsafeRawBufferPointer) throws(WireFailure) -> OfferDeclined {
+        let fields = try decode(bytes) { (reader: inout WireReader) throws(WireFailure) in try reader.readResponse() }
+        let decline = OfferDeclined(
+            eventId: fields.eventId, cartId: fields.cartId, presentationId: fields.presentationId, occurredAt: fields.occurredAt,
+            schemaVersion: fields.schemaVersion)
+        if !WireValidation.isUsable(decline) { try refuse(decline.problems(limits: limits)) }
+        return decline
     }
 
     /// Size, then UTF-8, then Foundation's encoding sniffing, then the document.
+    @inline(__always)
     private func decode<Event>(
         _ raw: UnsafeRawBufferPointer, _ read: (inout WireReader) throws(WireFailure) -> Event?
-    ) -> Result<Event, WireFailure> {
+    ) throws(WireFailure) -> Event {
         guard raw.count <= limits.maxBytes else {
-            return .failure(WireFailure(kind: .refused("event of \(raw.count) bytes is over the limit of \(limits.maxBytes)")))
+            throw WireFailure(kind: .refused("event of \(raw.count) bytes is over the limit of \(limits.maxBytes)"))
         }
         let bytes = raw.assumingMemoryBound(to: UInt8.self)
-        guard WireInput.isValidUTF8(bytes) else { return .failure(WireFailure(kind: .refused("not valid UTF-8"))) }
+        guard WireInput.isValidUTF8(bytes) else { throw WireFailure(kind: .refused("not valid UTF-8")) }
         switch WireInput.representation(of: bytes) {
         case .utf8(let bomLength):
-            return WireReader.document(UnsafeBufferPointer(rebasing: bytes[bomLength...]), read)
+            return try WireReader.document(UnsafeBufferPointer(rebasing: bytes[bomLength...]), read)
         case let other:
             // Rare: a document Foundation reads as UTF-16 or UTF-32.
-            guard let utf8 = WireInput.transcode(bytes, from: other) else { return .failure(.syntax) }
-            return utf8.withUnsafeBufferPointer { WireReader.document($0, read) }
+            guard let utf8 = WireInput.transcode(bytes, from: other) else { throw .syntax }
+            return try utf8.withUnsafeBufferPointer { (utf8) throws(WireFailure) in try WireReader.document(utf8, read) }
         }
     }
 
-    /// The event, unless its rules found problems.
-    private func validated<Event>(_ event: Event, _ problems: [String]) -> Result<Event, WireFailure> {
-        problems.isEmpty ? .success(event) : .failure(WireFailure(kind: .refused(problems.joined(separator: "; "))))
+    /// Refuses the event if its rules found problems.
+    private func refuse(_ problems: [String]) throws(WireFailure) {
+        if !problems.isEmpty { throw WireFailure(kind: .refused(problems.joined(separator: "; "))) }
     }
 
     // MARK: Encoding
+    //
+    // Each event is written into a ``WireOutput`` (a stack buffer) and copied once into the
+    // caller's array: appends to an array check its uniqueness and capacity each time.
 
     /// Appends the `offer.presented` event's JSON to `buffer`, byte for byte `EventCodec.encode`.
     public func encode(_ event: OfferPresented, into buffer: inout [UInt8]) {
-        WireWriter.offerPresented(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.offerPresented(event, into: &$0) }
+    }
+
+    /// The `offer.presented` event's JSON in an array of exactly its size (for a record value
+    /// that is kept until the broker has it).
+    public func encoded(_ event: OfferPresented) -> [UInt8] {
+        WireOutput.bytes { WireWriter.offerPresented(event, into: &$0) }
     }
 
     /// Appends the `cart.mutation` event's JSON to `buffer`, byte for byte `EventCodec.encode`.
     public func encode(_ event: CartMutation, into buffer: inout [UInt8]) {
-        WireWriter.cartMutation(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.cartMutation(event, into: &$0) }
+    }
+
+    /// The `cart.mutation` event's JSON in an array of exactly its size.
+    public func encoded(_ event: CartMutation) -> [UInt8] {
+        WireOutput.bytes { WireWriter.cartMutation(event, into: &$0) }
     }
 
     /// Appends the `offer.rejected` event's JSON to `buffer`, byte for byte `EventCodec.encode`.
     public func encode(_ event: OfferRejected, into buffer: inout [UInt8]) {
-        WireWriter.offerRejected(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.offerRejected(event, into: &$0) }
+    }
+
+    /// The `offer.rejected` event's JSON in an array of exactly its size.
+    public func encoded(_ event: OfferRejected) -> [UInt8] {
+        WireOutput.bytes { WireWriter.offerRejected(event, into: &$0) }
     }
 
     /// Appends a `cart.updated` event's JSON to `buffer` (for tests and benchmarks).
     public func encode(_ event: CartUpdated, into buffer: inout [UInt8]) {
-        WireWriter.cartUpdated(event, into: &buffer)
+        WireOutput.append(to: &buffer) { WireWriter.cartUpdated(event, into: &$0) }
     }
 
     /// Appends an `offer.accepted` event's JSON to `buffer` (for tests and benchmarks).
     public func encode(_ event: OfferAccepted, into buffer: inout [UInt8]) {
-        WireWriter.response(
-            eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
-            schemaVersion: event.schemaVersion, into: &buffer)
+        WireOutput.append(to: &buffer) {
+            WireWriter.response(
+                eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
+                schemaVersion: event.schemaVersion, into: &$0)
+        }
     }
 
     /// Appends an `offer.declined` event's JSON to `buffer` (for tests and benchmarks).
     public func encode(_ event: OfferDeclined, into buffer: inout [UInt8]) {
-        WireWriter.response(
-            eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
-            schemaVersion: event.schemaVersion, into: &buffer)
+        WireOutput.append(to: &buffer) {
+            WireWriter.response(
+                eventId: event.eventId, cartId: event.cartId, presentationId: event.presentationId, occurredAt: event.occurredAt,
+                schemaVersion: event.schemaVersion, into: &$0)
+        }
+    }
+
+    /// ``EventTime/description``'s UTF-8 (the `ce_time` header of output records), without
+    /// making the `String`.
+    public static func timeText(_ time: EventTime) -> [UInt8] {
+        WireOutput.bytes { WireWriter.timeText(time, into: &$0) }
     }
 }

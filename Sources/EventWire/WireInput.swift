@@ -8,7 +8,16 @@ enum WireInput {
         let count = bytes.count
         var index = 0
         while index < count {
-            // ASCII, eight bytes at a time: the common case for events.
+            // ASCII, 32 then eight bytes at a time: the common case for events.
+            if count - index >= 32 {
+                let bytes = UnsafeRawPointer(base + index)
+                let words = bytes.loadUnaligned(as: UInt64.self) | bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                    | bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                if words & 0x8080_8080_8080_8080 == 0 {
+                    index += 32
+                    continue
+                }
+            }
             if index + 8 <= count {
                 let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
                 if word & 0x8080_8080_8080_8080 == 0 {

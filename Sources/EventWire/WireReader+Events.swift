@@ -7,25 +7,22 @@ extension WireReader {
     /// Reads a whole document holding one value read by `read`: after a failure that is not
     /// a syntax error, the rest of the document is still scanned, since a syntax error
     /// anywhere is what Foundation would report.
+    @inline(__always)
     static func document<Value>(
         _ bytes: UnsafeBufferPointer<UInt8>, _ read: (inout WireReader) throws(WireFailure) -> Value?
-    ) -> Result<Value, WireFailure> {
-        guard !bytes.isEmpty else { return .failure(.syntax) }
+    ) throws(WireFailure) -> Value {
+        guard !bytes.isEmpty else { throw .syntax }
         var reader = WireReader(bytes)
-        do throws(WireFailure) {
-            let value = try read(&reader)
-            if let failure = reader.failure {
-                reader.index = 0
-                reader.depth = 0
-                try reader.skipValue()
-                try reader.expectEnd()
-                return .failure(failure)
-            }
+        let value = try read(&reader)
+        if let failure = reader.failure {
+            reader.index = 0
+            reader.depth = 0
+            try reader.skipValue()
             try reader.expectEnd()
-            return .success(value!)
-        } catch {
-            return .failure(error)
+            throw failure
         }
+        try reader.expectEnd()
+        return value.unsafelyUnwrapped
     }
 
     static let cartUpdatedFields = FieldNames([
@@ -39,10 +36,10 @@ extension WireReader {
         var schemaVersion: Int?
         var failures = FieldFailures()
         var seen: UInt32 = 0
+        var hint = 0
         if try enterObject() {
             repeat {
-                let key = try readKey()
-                guard let order = fieldOrder(of: key, in: Self.cartUpdatedFields, &failures), seen & 1 << order == 0 else {
+                guard let order = try readFieldKey(in: Self.cartUpdatedFields, hint: &hint, &failures), seen & 1 << order == 0 else {
                     try skipValue()
                     continue
                 }
@@ -55,10 +52,7 @@ extension WireReader {
                 case 4: currency = try field(4, "currency", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readString() }
                 case 5:
                     customer = try field(5, "customer", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalCustomer() }
-                case 6:
-                    lines = try field(6, "lines", &failures) { (r: inout WireReader) throws(WireFailure) in
-                        try r.readArray { (r: inout WireReader) throws(WireFailure) in try r.readCartLine() }
-                    }
+                case 6: lines = try field(6, "lines", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readCartLines() }
                 case 7:
                     subtotal = try field(7, "subtotal", &failures) { (r: inout WireReader) throws(WireFailure) in try r.readOptionalAmount() }
                 case 8:
@@ -78,24 +72,48 @@ extension WireReader {
         if lines == nil { failures.noteMissing(6, "lines") }
         if failed(failures) { return nil }
         return CartUpdated(
-            eventId: eventId!, cartId: cartId!, version: version!, occurredAt: occurredAt!, currency: currency!,
-            customer: customer, lines: lines!, subtotal: subtotal, attributes: attributes, schemaVersion: schemaVersion)
+            eventId: (consume eventId).unsafelyUnwrapped, cartId: (consume cartId).unsafelyUnwrapped, version: version.unsafelyUnwrapped,
+            occurredAt: occurredAt.unsafelyUnwrapped, currency: (consume currency).unsafelyUnwrapped, customer: consume customer,
+            lines: (consume lines).unsafelyUnwrapped, subtotal: subtotal, attributes: consume attributes, schemaVersion: schemaVersion)
     }
 
     static let cartLineFields = FieldNames([
         "lineId", "productId", "variantId", "quantity", "unitPrice", "collectionIds", "tags", "productType", "vendor",
     ])
 
-    mutating func readCartLine() throws(WireFailure) -> CartLine? {
-        guard try expectObject() else { return nil }
+    /// `lines`: the first line that fails fails the array, under its index. Each line is
+    /// read straight into the array (a line passed back as an optional is copied, field by
+    /// field, twice).
+    mutating func readCartLines() throws(WireFailure) -> [CartLine]? {
+        let next = try skipWhitespace()
+        guard next == .openBracket else {
+            fail(next == .n ? .null(.array) : .typeMismatch(.array))
+            return nil
+        }
+        var lines: [CartLine] = []
+        guard try enterArray() else { return lines }
+        lines.reserveCapacity(4)
+        repeat {
+            try readCartLine(appendingTo: &lines)
+            if let failure {
+                self.failure = failure.under(.index(lines.count))
+                return nil
+            }
+        } while try nextElement()
+        return lines
+    }
+
+    /// Appends the line unless it fails (then ``failure`` is set).
+    mutating func readCartLine(appendingTo lines: inout [CartLine]) throws(WireFailure) {
+        guard try expectObject() else { return }
         var lineId: String?, productId: String?, variantId: String?, quantity: Int?, unitPrice: DecimalAmount?
         var collectionIds: [String]?, tags: [String]?, productType: String?, vendor: String?
         var failures = FieldFailures()
         var seen: UInt32 = 0
+        var hint = 0
         if try enterObject() {
             repeat {
-                let key = try readKey()
-                guard let order = fieldOrder(of: key, in: Self.cartLineFields, &failures), seen & 1 << order == 0 else {
+                guard let order = try readFieldKey(in: Self.cartLineFields, hint: &hint, &failures), seen & 1 << order == 0 else {
                     try skipValue()
                     continue
                 }
@@ -120,10 +138,13 @@ extension WireReader {
         if variantId == nil { failures.noteMissing(2, "variantId") }
         if quantity == nil { failures.noteMissing(3, "quantity") }
         if unitPrice == nil { failures.noteMissing(4, "unitPrice") }
-        if failed(failures) { return nil }
-        return CartLine(
-            lineId: lineId!, productId: productId!, variantId: variantId!, quantity: quantity!, unitPrice: unitPrice!,
-            collectionIds: collectionIds, tags: tags, productType: productType, vendor: vendor)
+        if failed(failures) { return }
+        // Consumed, not copied: each field is moved into the line.
+        lines.append(CartLine(
+            lineId: (consume lineId).unsafelyUnwrapped, productId: (consume productId).unsafelyUnwrapped,
+            variantId: (consume variantId).unsafelyUnwrapped, quantity: quantity.unsafelyUnwrapped,
+            unitPrice: unitPrice.unsafelyUnwrapped, collectionIds: consume collectionIds, tags: consume tags,
+            productType: consume productType, vendor: consume vendor))
     }
 
     static let customerFields = FieldNames(["id", "tags", "country", "ordersCount"])
@@ -138,10 +159,10 @@ extension WireReader {
         var id: String?, tags: [String]?, country: String?, ordersCount: Int?
         var failures = FieldFailures()
         var seen: UInt32 = 0
+        var hint = 0
         if try enterObject() {
             repeat {
-                let key = try readKey()
-                guard let order = fieldOrder(of: key, in: Self.customerFields, &failures), seen & 1 << order == 0 else {
+                guard let order = try readFieldKey(in: Self.customerFields, hint: &hint, &failures), seen & 1 << order == 0 else {
                     try skipValue()
                     continue
                 }
@@ -169,10 +190,10 @@ extension WireReader {
         var eventId: String?, cartId: String?, presentationId: String?, occurredAt: EventTime?, schemaVersion: Int?
         var failures = FieldFailures()
         var seen: UInt32 = 0
+        var hint = 0
         if try enterObject() {
             repeat {
-                let key = try readKey()
-                guard let order = fieldOrder(of: key, in: Self.responseFields, &failures), seen & 1 << order == 0 else {
+                guard let order = try readFieldKey(in: Self.responseFields, hint: &hint, &failures), seen & 1 << order == 0 else {
                     try skipValue()
                     continue
                 }

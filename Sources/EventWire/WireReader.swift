@@ -26,6 +26,8 @@ struct WireReader {
     /// end the whole read. Whoever reads a value checks this, adds its
     /// key or index, and decides (``field(_:_:_:_:)`` notes it and reads on).
     var failure: WireFailure?
+    /// Whether short ASCII strings are made by ``SmallASCII`` (read once per document).
+    private let smallStrings = SmallASCII.isAvailable
 
     /// Foundation's nesting limit: a 513th level is not valid JSON.
     static let maximumDepth = 512
@@ -151,6 +153,47 @@ struct WireReader {
         }
     }
 
+    /// The bytes of `word` that are a quote, a backslash or a control character, flagged by
+    /// their top bit. A borrow only flags bytes above a real match, so the lowest flagged
+    /// byte is the first special one.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let quotes = word ^ 0x2222_2222_2222_2222
+        let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
+        return ((quotes &- 0x0101_0101_0101_0101) & ~quotes
+            | (backslashes &- 0x0101_0101_0101_0101) & ~backslashes
+            | (word &- 0x2020_2020_2020_2020) & ~word) & 0x8080_8080_8080_8080
+    }
+
+    /// At a `"`: a string of at most 15 bytes without escapes or control characters, found
+    /// by loading its bytes as two words; moves past it and returns its span and the words
+    /// (as ``packed(_:)`` packs them). Anything else (a longer string, an escape, the end of
+    /// the document near) is nil, the reader unmoved, for ``scanString()`` to read.
+    @inline(__always)
+    mutating func scanShortString() -> (span: StringSpan, low: UInt64, high: UInt64)? {
+        // The quote and 16 bytes.
+        guard count - index >= 17, base[index] == .quote else { return nil }
+        let start = index + 1
+        let bytes = UnsafeRawPointer(base + start)
+        var low = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
+        let lowSpecial = Self.specialBytes(low)
+        let length: Int
+        var high: UInt64 = 0
+        if lowSpecial != 0 {
+            length = lowSpecial.trailingZeroBitCount >> 3
+            low &= (1 &<< UInt64(truncatingIfNeeded: 8 * length)) &- 1
+        } else {
+            high = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            let highSpecial = Self.specialBytes(high)
+            guard highSpecial != 0 else { return nil }
+            length = 8 + highSpecial.trailingZeroBitCount >> 3
+            high &= (1 &<< UInt64(truncatingIfNeeded: 8 * (length - 8))) &- 1
+        }
+        guard length < 16, base[start + length] == .quote else { return nil }
+        index = start + length + 1
+        return (StringSpan(start: start, count: length, isSimple: true), low, high)
+    }
+
     /// At a `-` or digit: moves past every following `0-9 . + - e E`.
     mutating func scanNumber() -> UnsafeBufferPointer<UInt8> {
         let start = index
@@ -258,11 +301,39 @@ struct WireReader {
     }
 
     /// The string a span stands for; nil for a control character or a bad escape.
+    @inline(__always)
     func string(_ span: StringSpan) -> String? {
         if span.isSimple {
+            if span.count <= SmallASCII.capacity, smallStrings {
+                let (low, high) = packed(span)
+                // The document is valid UTF-8: without a byte ≥ 0x80 the string is ASCII.
+                if (low | high) & 0x8080_8080_8080_8080 == 0 {
+                    return SmallASCII.string(low: low, high: high, count: span.count)
+                }
+            }
             return String(decoding: bytes(span), as: UTF8.self)
         }
         return Self.unescape(bytes(span)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The first 16 bytes of a span (at most 16 long), little-endian, zero-padded: whole
+    /// words are loaded when the document goes on far enough, which it nearly always does.
+    @inline(__always)
+    func packed(_ span: StringSpan) -> (UInt64, UInt64) {
+        let length = span.count
+        if count - span.start >= 16 {
+            let start = UnsafeRawPointer(base + span.start)
+            var low = UInt64(littleEndian: start.loadUnaligned(as: UInt64.self))
+            var high = UInt64(littleEndian: start.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            if length < 8 {
+                low &= (1 &<< UInt64(truncatingIfNeeded: 8 * length)) &- 1
+                high = 0
+            } else if length < 16 {
+                high &= (1 &<< UInt64(truncatingIfNeeded: 8 * (length - 8))) &- 1
+            }
+            return (low, high)
+        }
+        return FieldNames.pack(bytes(span))
     }
 
     /// The UTF-8 of a string's content with its escapes resolved, as Foundation resolves
@@ -338,7 +409,7 @@ struct WireReader {
 
     /// Notes a failure of the value being read.
     @inline(__always)
-    private mutating func fail(_ kind: WireFailure.Kind) {
+    mutating func fail(_ kind: WireFailure.Kind) {
         failure = WireFailure(kind: kind)
     }
 
@@ -348,6 +419,13 @@ struct WireReader {
         guard next == .quote else {
             fail(next == .n ? .null(.string) : .typeMismatch(.string))
             return nil
+        }
+        if smallStrings, let short = scanShortString() {
+            // The document is valid UTF-8: without a byte ≥ 0x80 the string is ASCII.
+            if (short.low | short.high) & 0x8080_8080_8080_8080 == 0 {
+                return SmallASCII.string(low: short.low, high: short.high, count: short.span.count)
+            }
+            return String(decoding: bytes(short.span), as: UTF8.self)
         }
         let span = try scanString()
         guard let string = string(span) else {
@@ -445,37 +523,33 @@ struct WireReader {
         return nil
     }
 
-    /// An array, each element read by `element`; the first element that fails fails the
-    /// array, under its index.
-    mutating func readArray<Element>(
-        _ element: (inout WireReader) throws(WireFailure) -> Element?
-    ) throws(WireFailure) -> [Element]? {
-        let next = try skipWhitespace()
-        guard next == .openBracket else {
-            fail(next == .n ? .null(.array) : .typeMismatch(.array))
-            return nil
-        }
-        var elements: [Element] = []
-        guard try enterArray() else { return elements }
-        elements.reserveCapacity(4)
-        repeat {
-            let value = try element(&self)
-            if let failure {
-                self.failure = failure.under(.index(elements.count))
-                return nil
-            }
-            elements.append(value!)
-        } while try nextElement()
-        return elements
-    }
-
-    /// A `[String]?` field.
+    /// A `[String]?` field. The first element that fails fails the array, under its index.
+    /// The array is made with its first element, so the usual single tag takes one
+    /// allocation and no spare room.
     mutating func readOptionalStrings() throws(WireFailure) -> [String]? {
-        if try skipWhitespace() == .n {
+        let next = try skipWhitespace()
+        if next == .n {
             try expectLiteral("null")
             return nil
         }
-        return try readArray { (reader: inout WireReader) throws(WireFailure) in try reader.readString() }
+        guard next == .openBracket else {
+            fail(.typeMismatch(.array))
+            return nil
+        }
+        guard try enterArray() else { return [] }
+        guard let first = try readString() else {
+            failure = failure?.under(.index(0))
+            return nil
+        }
+        var strings = [first]
+        while try nextElement() {
+            guard let string = try readString() else {
+                failure = failure?.under(.index(strings.count))
+                return nil
+            }
+            strings.append(string)
+        }
+        return strings
     }
 
     /// A `[String: String]?` field such as `attributes`. The first of repeated keys wins
@@ -492,8 +566,9 @@ struct WireReader {
             fail(.typeMismatch(.object))
             return nil
         }
-        var dictionary: [String: String] = [:]
-        guard try enterObject() else { return dictionary }
+        guard try enterObject() else { return [:] }
+        // Room for the few attributes events carry, as growing from empty would end with.
+        var dictionary = [String: String](minimumCapacity: 3)
         var keyFailed = false
         var failures: [WireFailure] = []
         var failedKeys: [String] = []
@@ -551,17 +626,41 @@ struct WireReader {
         return nil
     }
 
+    /// A member's key and the colon after it, as the declaration order of the field it
+    /// names (see ``fieldOrder(of:in:hint:_:)``).
+    @inline(__always)
+    mutating func readFieldKey(in names: FieldNames, hint: inout Int, _ failures: inout FieldFailures) throws(WireFailure) -> Int? {
+        let order: Int?
+        if let short = scanShortString() {
+            order = names.order(low: short.low, high: short.high, count: short.span.count, hint: &hint)
+        } else {
+            order = fieldOrder(of: try scanString(), in: names, hint: &hint, &failures)
+        }
+        guard try skipWhitespace() == .colon else { throw .syntax }
+        index += 1
+        return order
+    }
+
     /// At a member's key: the declaration order of the field it names among `names`, or
     /// `nil` for an unknown key. A key Foundation cannot read marks the object as failed.
-    func fieldOrder(of key: StringSpan, in names: FieldNames, _ failures: inout FieldFailures) -> Int? {
+    /// `hint` is where to start looking (see ``FieldNames``); start each object at 0.
+    @inline(__always)
+    func fieldOrder(of key: StringSpan, in names: FieldNames, hint: inout Int, _ failures: inout FieldFailures) -> Int? {
         if key.isSimple {
-            return names.order(of: bytes(key))
+            guard key.count <= 16 else { return nil }
+            let (low, high) = packed(key)
+            return names.order(low: low, high: high, count: key.count, hint: &hint)
         }
+        return unescapedFieldOrder(of: key, in: names, hint: &hint, &failures)
+    }
+
+    @inline(never)
+    private func unescapedFieldOrder(of key: StringSpan, in names: FieldNames, hint: inout Int, _ failures: inout FieldFailures) -> Int? {
         guard let unescaped = Self.unescape(bytes(key)) else {
             failures.keyFailed = true
             return nil
         }
-        return unescaped.withUnsafeBufferPointer { names.order(of: $0) }
+        return unescaped.withUnsafeBufferPointer { names.order(of: $0, hint: &hint) }
     }
 
     /// Whether the value at the reader is an object; if not, fails as Foundation's keyed

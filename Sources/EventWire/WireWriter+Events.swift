@@ -5,7 +5,7 @@ import OfferEngine
 /// priced per currency; `"quantity":"matchTrigger"`), ``CartOperation`` (an `op` field) and
 /// ``PriceRule``.
 extension WireWriter {
-    static func offerPresented(_ event: OfferPresented, into buffer: inout [UInt8]) {
+    static func offerPresented(_ event: OfferPresented, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         key("cartEventId", first: &first, into: &buffer)
@@ -46,7 +46,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func offeredItem(_ item: OfferedItem, into buffer: inout [UInt8]) {
+    static func offeredItem(_ item: OfferedItem, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         if item.prices == nil, let compareAtPrice = item.compareAtPrice {
@@ -81,7 +81,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func priceRule(_ rule: PriceRule, into buffer: inout [UInt8]) {
+    static func priceRule(_ rule: PriceRule, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         switch rule {
@@ -106,7 +106,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func cartMutation(_ event: CartMutation, into buffer: inout [UInt8]) {
+    static func cartMutation(_ event: CartMutation, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         key("acceptanceEventId", first: &first, into: &buffer)
@@ -135,7 +135,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func cartOperation(_ operation: CartOperation, into buffer: inout [UInt8]) {
+    static func cartOperation(_ operation: CartOperation, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         switch operation {
@@ -163,7 +163,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func offerRejected(_ event: OfferRejected, into buffer: inout [UInt8]) {
+    static func offerRejected(_ event: OfferRejected, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         key("acceptanceEventId", first: &first, into: &buffer)
@@ -185,7 +185,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func cartUpdated(_ event: CartUpdated, into buffer: inout [UInt8]) {
+    static func cartUpdated(_ event: CartUpdated, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         if let attributes = event.attributes {
@@ -231,7 +231,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func customer(_ customer: Customer, into buffer: inout [UInt8]) {
+    static func customer(_ customer: Customer, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         if let country = customer.country {
@@ -253,7 +253,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func cartLine(_ line: CartLine, into buffer: inout [UInt8]) {
+    static func cartLine(_ line: CartLine, into buffer: inout WireOutput) {
         var first = true
         buffer.append(.openBrace)
         if let collectionIds = line.collectionIds {
@@ -288,7 +288,7 @@ extension WireWriter {
     /// `offer.accepted` and `offer.declined`, which have the same fields.
     static func response(
         eventId: String, cartId: String, presentationId: String, occurredAt: EventTime, schemaVersion: Int?,
-        into buffer: inout [UInt8]
+        into buffer: inout WireOutput
     ) {
         var first = true
         buffer.append(.openBrace)
@@ -307,7 +307,7 @@ extension WireWriter {
         buffer.append(.closeBrace)
     }
 
-    static func strings(_ values: [String], into buffer: inout [UInt8]) {
+    static func strings(_ values: [String], into buffer: inout WireOutput) {
         buffer.append(.openBracket)
         for (index, value) in values.enumerated() {
             if index > 0 { buffer.append(.comma) }

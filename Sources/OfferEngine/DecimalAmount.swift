@@ -36,28 +36,37 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, Codable, CustomStri
     public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         let negative = bytes.first == UInt8(ascii: "-")
         let start = negative ? 1 : 0
-        var mantissa: Int128 = 0
+        // Up to 18 digits add up in a machine word (this runs for every price of every cart
+        // event); only a longer mantissa goes on in `Int128`.
+        var small: UInt64 = 0
+        var wide: Int128 = 0
         var digits = 0
         var scale = 0
         var seenPoint = false
         var integerDigits = 0
         for index in start..<bytes.count {
             let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                mantissa = mantissa * 10 + Int128(byte - UInt8(ascii: "0"))
+            let digit = byte &- UInt8(ascii: "0")
+            if digit < 10 {
                 digits += 1
+                if digits <= 18 {
+                    small = small &* 10 &+ UInt64(digit)
+                } else {
+                    if digits == 19 { wide = Int128(small) }
+                    wide = wide * 10 + Int128(digit)
+                }
                 if seenPoint { scale += 1 } else { integerDigits += 1 }
                 if digits > Self.maximumDigits || scale > Self.maximumScale { return nil }
-            case UInt8(ascii: ".") where !seenPoint && integerDigits > 0:
+            } else if byte == UInt8(ascii: "."), !seenPoint, integerDigits > 0 {
                 seenPoint = true
-            default:
+            } else {
                 return nil
             }
         }
         guard integerDigits > 0, !seenPoint || scale > 0 else { return nil }
         // A leading zero only as the sole integer digit: "0.5" but not "007".
         if integerDigits > 1, bytes[start] == UInt8(ascii: "0") { return nil }
+        let mantissa = digits > 18 ? wide : Int128(small)
         self.init(mantissa: negative ? -mantissa : mantissa, scale: scale)
     }
 

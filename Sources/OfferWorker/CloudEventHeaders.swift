@@ -8,8 +8,8 @@ protocol OutputEvent: Encodable {
     static var eventType: String { get }
     /// `ce_type` as a header, made once per type (outputs are made per event).
     static var typeHeader: KafkaHeader { get }
-    /// Appends the event's JSON (EventWire, byte for byte `EventCodec`).
-    func encode(with wire: WireCodec, into buffer: inout [UInt8])
+    /// The event's JSON (EventWire, byte for byte `EventCodec`), in an array of its size.
+    func encoded(with wire: WireCodec) -> [UInt8]
     var eventId: String { get }
     var cartId: String { get }
     var occurredAt: EventTime { get }
@@ -18,19 +18,19 @@ protocol OutputEvent: Encodable {
 extension OfferPresented: OutputEvent {
     static let eventType = "dev.offerworker.offer.presented"
     static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
-    func encode(with wire: WireCodec, into buffer: inout [UInt8]) { wire.encode(self, into: &buffer) }
+    func encoded(with wire: WireCodec) -> [UInt8] { wire.encoded(self) }
 }
 
 extension CartMutation: OutputEvent {
     static let eventType = "dev.offerworker.cart.mutation"
     static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
-    func encode(with wire: WireCodec, into buffer: inout [UInt8]) { wire.encode(self, into: &buffer) }
+    func encoded(with wire: WireCodec) -> [UInt8] { wire.encoded(self) }
 }
 
 extension OfferRejected: OutputEvent {
     static let eventType = "dev.offerworker.offer.rejected"
     static let typeHeader = KafkaHeader(name: "ce_type", string: eventType)
-    func encode(with wire: WireCodec, into buffer: inout [UInt8]) { wire.encode(self, into: &buffer) }
+    func encoded(with wire: WireCodec) -> [UInt8] { wire.encoded(self) }
 }
 
 private let specVersionHeader = KafkaHeader(name: "ce_specversion", string: "1.0")
@@ -40,20 +40,20 @@ extension ProducerRecord {
     /// An output record in CloudEvents 1.0 Kafka binary mode: keyed by cartId, stamped with
     /// the event's time (never the wall clock), so replays give identical records.
     init<Event: OutputEvent>(_ event: Event, topic: String, source: String, wire: WireCodec) {
-        var value: [UInt8] = []
-        value.reserveCapacity(512)
-        event.encode(with: wire, into: &value)
+        // The key and `ce_subject` share one array; `ce_time` is written as bytes, as the
+        // body writes times (``EventTime/description``).
+        let cartId = Array(event.cartId.utf8)
         self.init(
             topic: topic,
-            key: Array(event.cartId.utf8),
-            value: value,
+            key: cartId,
+            value: event.encoded(with: wire),
             headers: [
                 specVersionHeader,
                 KafkaHeader(name: "ce_id", string: event.eventId),
                 Event.typeHeader,
                 KafkaHeader(name: "ce_source", string: source),
-                KafkaHeader(name: "ce_time", string: event.occurredAt.description),
-                KafkaHeader(name: "ce_subject", string: event.cartId),
+                KafkaHeader(name: "ce_time", value: WireCodec.timeText(event.occurredAt)),
+                KafkaHeader(name: "ce_subject", value: cartId),
                 contentTypeHeader,
             ],
             timestamp: event.occurredAt.millisecondsSinceEpoch)

@@ -15,6 +15,9 @@
 // `OfferWorkerBenchmark latency <rate> [name=value ...]` runs only the latency measurement, at
 // `rate` cart events/s, with extra librdkafka properties for the worker (experiments).
 //
+// `OfferWorkerBenchmark codec [seconds]` times the hot-path codec alone (decode cart.updated,
+// encode offer.presented), in CPU ns per event.
+//
 // `OfferWorkerBenchmark child …` is how the benchmark starts the runs under test (see
 // ChildCommand); it is not meant to be called by hand.
 import Foundation
@@ -25,6 +28,8 @@ do {
         try await ChildCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "latency", let rate = arguments.dropFirst().first.flatMap(Double.init) {
         try await Benchmark().latencyOnly(rate: rate, workerProperties: Array(arguments.dropFirst(2)))
+    } else if arguments.first == "codec" {
+        try CodecCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "standalone" {
         try StandaloneCommand.run(Array(arguments.dropFirst()))
     } else {

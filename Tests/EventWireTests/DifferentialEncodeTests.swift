@@ -42,6 +42,35 @@ struct DifferentialEncodeTests {
         #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
     }
 
+    @Test("record values and ce_time headers: encoded(_:) gives the same bytes as encode(_:into:), timeText(_:) is EventTime.description")
+    func recordValues() {
+        let reference = EventCodec()
+        let wire = WireCodec()
+        var random = OutputGenerator(seed: 0x7E57_0FF1)
+        var differences: [String] = []
+        func check(_ expected: [UInt8], _ actual: [UInt8]) {
+            if actual != expected, differences.count < 5 {
+                differences.append("expected: \(String(decoding: expected, as: UTF8.self))\n  encoded:  \(String(decoding: actual, as: UTF8.self))")
+            }
+        }
+        for _ in 0..<2_000 {
+            let presented = random.offerPresented()
+            check(reference.encode(presented), wire.encoded(presented))
+            check(Array(presented.occurredAt.description.utf8), WireCodec.timeText(presented.occurredAt))
+            check(Array(presented.expiresAt.description.utf8), WireCodec.timeText(presented.expiresAt))
+            let mutation = random.cartMutation()
+            check(reference.encode(mutation), wire.encoded(mutation))
+            let rejected = random.offerRejected()
+            check(reference.encode(rejected), wire.encoded(rejected))
+        }
+        // Past the fixed-width years, both ways.
+        for milliseconds: Int64 in [-62_167_219_200_001, -62_135_596_800_000, 253_402_300_799_999, 253_402_300_800_000, 0, -1] {
+            let time = EventTime(millisecondsSinceEpoch: milliseconds)
+            check(Array(time.description.utf8), WireCodec.timeText(time))
+        }
+        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
+    }
+
     @Test("escapes as JSONEncoder does: quotes, backslashes and control characters; not slashes, DEL or non-ASCII")
     func escaping() {
         let rejected = OfferRejected(
