@@ -85,8 +85,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
             processor: EventProcessor(configuration: configuration, catalog: live.current.catalog),
             settings: ProcessingPipeline.Settings(
                 topics: configuration.topics, cartIdleSeconds: configuration.cartIdleSeconds, engine: configuration.engineSettings,
-                exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval,
-                processingThreads: configuration.processingThreads),
+                exactlyOnce: exactlyOnce, maxBatchSize: configuration.maxBatchSize, commitInterval: configuration.commitInterval),
             readiness: readiness, logger: logger, availability: availability)
         let watcher = configuration.offersFile.map {
             CatalogFileWatcher(path: $0, interval: configuration.catalogReloadInterval, live: live, metrics: catalogMetrics, logger: logger)

@@ -31,22 +31,6 @@ final class ProcessingPipeline: @unchecked Sendable {
         var commitInterval: Duration
         /// Outputs and changelog records in flight at most before input polling pauses.
         var maxInFlight = 20_000
-        /// Threads that process a batch's records (by partition), the loop's included.
-        var processingThreads = 1
-    }
-
-    /// One shard's part of a batch, filled by the thread that processes the shard.
-    private final class ShardBatch: @unchecked Sendable {
-        var records: [Int] = []
-        var outputs: [ProducerRecord] = []
-        /// The end of each record's outputs in `outputs`.
-        var ends: [Int] = []
-
-        func clear() {
-            records.removeAll(keepingCapacity: true)
-            outputs.removeAll(keepingCapacity: true)
-            ends.removeAll(keepingCapacity: true)
-        }
     }
 
     private enum Stop: UInt8 { case running, graceful, immediate }
@@ -71,14 +55,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     private var availabilityGeneration = 0
     private let readiness: WorkerReadiness
     private(set) var processor: EventProcessor
-    private let store: ShardedStateStore
-    /// Runs a batch's shards at once (see ``ShardedStateStore``).
-    private let threads: ShardThreads
-    /// Per shard: the batch's records (indices into it) and the outputs each caused.
-    private let shardBatches: [ShardBatch]
-    /// Fewer records than this are processed on the loop's thread alone: handing them to
-    /// other threads would cost more than it saves.
-    private static let parallelBatchMinimum = 32
+    private(set) var store = CartStateStore()
     private var progress = DeliveryProgress()
     private var inFlight: [UInt: InFlight] = [:]
     private var retries: [(due: ContinuousClock.Instant, flight: InFlight)] = []
@@ -90,6 +67,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     private var deadLetterLog = LogBudget(burst: 20, window: ProcessingPipeline.deadLetterLogWindow)
     private var lastCommitted: [TopicPartition: Int64] = [:]
     private var inTransaction = false
+    private var outputs: [ProducerRecord] = []
     private var failure: (any Error)?
     private let stop = Atomic<UInt8>(Stop.running.rawValue)
 
@@ -109,13 +87,7 @@ final class ProcessingPipeline: @unchecked Sendable {
         self.logger = logger
         lag = ConsumerLagGauges(factory: processor.metrics.factory)
         catalogGeneration = live.current.generation
-        let shards = max(1, settings.processingThreads)
-        store = ShardedStateStore(shards: shards)
-        threads = ShardThreads(threads: shards)
-        shardBatches = (0..<shards).map { _ in ShardBatch() }
     }
-
-    deinit { threads.stop() }
 
     /// Carts held, for the final log line.
     var cartCount: Int { store.cartCount }
@@ -240,43 +212,23 @@ final class ProcessingPipeline: @unchecked Sendable {
             try producer.beginTransaction()
             inTransaction = true
         }
-        let owned = records.filter { assigned.contains($0.topicPartition) }
-        if owned.count < records.count {
-            logger.warning("records of partitions not owned skipped", metadata: ["count": "\(records.count - owned.count)"])
-        }
-        // Each shard's records in input order; shards in parallel when the batch is worth it.
-        for batch in shardBatches { batch.clear() }
-        for (index, record) in owned.enumerated() { shardBatches[store.shardIndex(of: record.partition)].records.append(index) }
-        let processor = processor
-        let work = { [store, shardBatches] (shard: Int) in
-            let batch = shardBatches[shard]
-            let state = store.shard(shard)
-            for index in batch.records {
-                let began = ContinuousClock.now
-                processor.process(owned[index], store: &state.store, into: &batch.outputs)
-                processor.metrics.eventProcessing.record(duration: began.duration(to: .now))
-                batch.ends.append(batch.outputs.count)
-            }
-        }
-        if owned.count >= Self.parallelBatchMinimum, shardBatches.filter({ !$0.records.isEmpty }).count > 1 {
-            threads.run(store.shardCount, work)
-        } else {
-            for shard in 0..<store.shardCount { work(shard) }
-        }
+        var skipped = 0
         var touched = Set<Int32>()
-        for batch in shardBatches {
-            var start = 0
-            for (index, end) in zip(batch.records, batch.ends) {
-                let record = owned[index]
-                for output in batch.outputs[start..<end] {
-                    if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }
-                    try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
-                }
-                start = end
-                progress.processed(record.topicPartition, next: record.offset + 1)
-                touched.insert(record.partition)
+        for record in records {
+            let partition = record.topicPartition
+            guard assigned.contains(partition) else { skipped += 1; continue }
+            outputs.removeAll(keepingCapacity: true)
+            let began = ContinuousClock.now
+            processor.process(record, store: &store, into: &outputs)
+            processor.metrics.eventProcessing.record(duration: began.duration(to: .now))
+            for output in outputs {
+                if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }
+                try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
             }
+            progress.processed(partition, next: record.offset + 1)
+            touched.insert(record.partition)
         }
+        if skipped > 0 { logger.warning("records of partitions not owned skipped", metadata: ["count": "\(skipped)"]) }
         var evicted = 0
         for partition in touched { evicted += store.evictIdleCarts(partition: partition, idleSeconds: settings.cartIdleSeconds) }
         if evicted > 0 {

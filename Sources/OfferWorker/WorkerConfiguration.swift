@@ -1,4 +1,3 @@
-import Foundation
 import Kafka
 import OfferEngine
 
@@ -56,13 +55,6 @@ public struct WorkerConfiguration: Sendable {
     /// Records taken per poll; outputs of a poll are produced and acknowledged before its
     /// offsets are committed.
     public var maxBatchSize: Int
-    /// Threads that process a poll's records, the processing loop's own included; records
-    /// are split by partition (each partition's in order on one thread), so more threads than
-    /// owned partitions add nothing.
-    public var processingThreads = WorkerConfiguration.defaultProcessingThreads
-    /// One per CPU the process may run on, at most 4: the loop's thread does the Kafka
-    /// bookkeeping besides, and librdkafka's threads need CPU too.
-    public static var defaultProcessingThreads: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
     /// How often offsets are committed (and, in exactly-once mode, transactions): the
     /// offsets below which every output and state change is acknowledged.
     public var commitInterval: Duration = .milliseconds(100)
@@ -159,7 +151,6 @@ public struct WorkerConfiguration: Sendable {
     public enum Bounds {
         public static let maxOffersPerCart = 1...100
         public static let maxBatchSize = 1...100_000
-        public static let processingThreads = 1...64
         /// librdkafka's largest message is 1,000,000,000 bytes.
         public static let maxEventBytes = 1024...1_000_000_000
         public static let maxCartLines = 1...100_000
@@ -200,7 +191,6 @@ public struct WorkerConfiguration: Sendable {
         let numbers: [(String, Int, ClosedRange<Int>)] = skews + [
             ("--max-offers-per-cart", maxOffersPerCart, Bounds.maxOffersPerCart),
             ("--max-batch-size", maxBatchSize, Bounds.maxBatchSize),
-            ("--processing-threads", processingThreads, Bounds.processingThreads),
             ("--max-event-bytes", limits.maxBytes, Bounds.maxEventBytes),
             ("--max-cart-lines", limits.maxLines, Bounds.maxCartLines),
             ("--cart-idle-seconds", cartIdleSeconds, Bounds.cartIdleSeconds),

@@ -182,8 +182,6 @@ extension OfferWorkerCommand {
         @Option(help: "Consumer group id shared by all worker pods.") var groupId = "offer-worker"
         @Option(parsing: .unconditional, help: "Records taken per poll of the input (the loop keeps producing while earlier outputs are in flight).")
         var maxBatchSize: WholeNumber = 500
-        @Option(parsing: .unconditional, help: "Threads that process a poll's records, split by partition (default: one per CPU, at most 4).")
-        var processingThreads: WholeNumber?
         @Option(parsing: .unconditional, help: "Serve GET /metrics (Prometheus), /healthz and /readyz on this port (0 picks a free one; off when absent).")
         var metricsPort: WholeNumber?
         @Option(parsing: .unconditional, help: "Offers with their own offer_id label in offer_worker_offer_events_total; the rest are counted as '_other'.")
@@ -236,9 +234,6 @@ extension OfferWorkerCommand {
             }
             configuration.groupId = groupId
             configuration.maxBatchSize = number(maxBatchSize, "--max-batch-size", Bounds.maxBatchSize)
-            if let processingThreads {
-                configuration.processingThreads = number(processingThreads, "--processing-threads", Bounds.processingThreads)
-            }
             configuration.offersFile = offers
             configuration.catalogReloadInterval = reloadSeconds > 0 ? .seconds(reloadSeconds) : nil
             configuration.catalogTopic = offersTopic
