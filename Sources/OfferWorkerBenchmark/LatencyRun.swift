@@ -63,7 +63,8 @@ final class LatencyRun: @unchecked Sendable {
         if let error = failure.withLock({ $0 }) { throw error }
     }
 
-    /// Stops the probe after `grace` and returns the latencies measured, in nanoseconds.
+    /// Stops the probe after `grace` and returns the latencies measured, in nanoseconds, in
+    /// the order their events were produced.
     func finish(grace: Duration = .milliseconds(300)) throws -> [UInt64] {
         Thread.sleep(forTimeInterval: grace.seconds)
         stopProbe.store(true, ordering: .releasing)
@@ -110,7 +111,7 @@ final class LatencyRun: @unchecked Sendable {
             try consumer.assign((0..<partitions).map { TopicPartition(topic: outputTopic, partition: $0) })
             let marker = Array(#""cartEventId":""#.utf8)
             var seen = [Bool](repeating: false, count: records.count)
-            var measured: [UInt64] = []
+            var measured: [(position: Int, latency: UInt64)] = []
             measured.reserveCapacity(paced)
             while !stopProbe.load(ordering: .acquiring) {
                 for case .records(let batch) in try consumer.pollBlocking(maxRecords: 2_000, timeout: .milliseconds(10)) {
@@ -125,12 +126,12 @@ final class LatencyRun: @unchecked Sendable {
                               position < records.count, !seen[position] else { continue }
                         seen[position] = true
                         let sent = sentAt[position]
-                        if sent != 0, now > sent { measured.append(now - sent) }
+                        if sent != 0, now > sent { measured.append((position, now - sent)) }
                     }
                 }
             }
             consumer.closeBlocking()
-            latencies.withLock { $0 = measured }
+            latencies.withLock { $0 = measured.sorted { $0.position < $1.position }.map(\.latency) }
         } catch {
             failure.withLock { $0 = $0 ?? error }
         }
