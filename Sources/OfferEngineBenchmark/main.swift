@@ -129,16 +129,6 @@ func formatted(_ value: Double) -> String {
     return groups.joined(separator: ",")
 }
 
-if CommandLine.arguments.dropFirst().first == "workload" {
-    do {
-        try IssueWorkload.run(Array(CommandLine.arguments.dropFirst(2)))
-        exit(0)
-    } catch {
-        print("benchmark setup failed: \(error)")
-        exit(2)
-    }
-}
-
 do {
     #if DEBUG
     print("note: a debug build; run `swift run -c release OfferEngineBenchmark` for meaningful figures")
