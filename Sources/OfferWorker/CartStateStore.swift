@@ -46,11 +46,17 @@ struct CartStateStore: Sendable {
         return try? StoredCart(decoding: entry.bytes)
     }
 
-    /// Records that the partition's event time has reached `time`.
-    mutating func observe(_ time: EventTime, partition: Int32) {
+    /// Records that the partition's event time has reached `time`, moving it at most
+    /// `maxAdvance` seconds past where it was (`nil`: no bound). An event whose record was
+    /// also stamped far in the future passes the skew check; the bound keeps that one event
+    /// from making every other cart of the partition idle at once, while a partition quiet
+    /// for hours still catches up within a few events.
+    mutating func observe(_ time: EventTime, partition: Int32, maxAdvance: Int? = nil) {
         // In place: copying the partition's state out and back would copy every cart.
         let previous = partitions[partition, default: PartitionState()].streamTime
-        partitions[partition, default: PartitionState()].streamTime = max(previous ?? time, time)
+        var reached = max(previous ?? time, time)
+        if let previous, let maxAdvance { reached = min(reached, previous.adding(seconds: maxAdvance)) }
+        partitions[partition, default: PartitionState()].streamTime = reached
     }
 
     /// Stores a cart's new state; the change goes to the changelog with the next take.

@@ -20,7 +20,9 @@ struct EventProcessor: Sendable {
     var wire: WireCodec { WireCodec(limits: codec.limits) }
     /// How far an event's `occurredAt` may be from its record's timestamp, in seconds,
     /// ahead and behind; `nil` skips that side. A far-future time would otherwise move the
-    /// partition's stream time and expire or evict every other cart.
+    /// partition's stream time and expire or evict every other cart. `maxEventTimeAhead` also
+    /// bounds how far one event moves the partition's stream time (see
+    /// ``CartStateStore/observe(_:partition:maxAdvance:)``), for a record stamped far ahead too.
     var maxEventTimeAhead: Int? = 3600
     var maxEventTimeBehind: Int? = 3600
     /// The largest encoded cart state (it must fit one changelog record).
@@ -74,7 +76,7 @@ struct EventProcessor: Sendable {
         if let session, session != stored?.session {
             try replace(cart.cartId, partition: record.partition, in: &store, with: StoredCart(
                 session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt)))
-            store.observe(cart.occurredAt, partition: record.partition)
+            store.observe(cart.occurredAt, partition: record.partition, maxAdvance: maxEventTimeAhead)
         }
         metrics.presented.increment(by: presented.count)
         for presentation in presented { metrics.offerEvents.increment(.presented, offerId: presentation.offerId) }
@@ -126,7 +128,7 @@ struct EventProcessor: Sendable {
             try replace(cartId, partition: partition, in: &store, with: StoredCart(
                 session: session, lastActivity: max(previous.lastActivity, time)))
         }
-        if stored != nil { store.observe(time, partition: partition) }
+        if stored != nil { store.observe(time, partition: partition, maxAdvance: maxEventTimeAhead) }
         return result
     }
 
