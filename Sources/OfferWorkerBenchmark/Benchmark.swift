@@ -62,9 +62,7 @@ final class Benchmark {
         let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
         let latency = try await runLatency(rate: rate, events: events, values: values, cluster: cluster, kafka: kafka, extra: workerProperties)
         let sorted = latency.latencies.sorted()
-        func percentile(_ p: Double) -> Double {
-            sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
-        }
+        func percentile(_ p: Double) -> Double { Self.milliseconds(atPercentile: p, of: sorted) }
         print(String(
             format: "latency at %.0f events/s (%d timed, worker %@): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; peak RSS %.0f MB",
             rate, sorted.count, workerProperties.joined(separator: " "), percentile(0.5), percentile(0.9), percentile(0.99),
@@ -72,13 +70,18 @@ final class Benchmark {
         print("  by tenth of the timed events, in production order (p50 / p99 ms): " + Self.latencyByTenth(latency.latencies))
     }
 
+    /// The `p` quantile (0–1) of `sorted` nanoseconds, in milliseconds; NaN when empty.
+    static func milliseconds(atPercentile p: Double, of sorted: [UInt64]) -> Double {
+        sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
+    }
+
     /// p50 / p99 of each tenth of `latencies` (in production order): whether the slow ones
     /// are spread over the run or gather where something grew.
     static func latencyByTenth(_ latencies: [UInt64]) -> String {
         let tenth = max(latencies.count / 10, 1)
         return stride(from: 0, to: latencies.count - tenth + 1, by: tenth).map { start in
-            let part = latencies[start..<start + tenth].sorted()
-            return String(format: "%.1f/%.1f", Double(part[part.count / 2]) / 1e6, Double(part[min(part.count - 1, part.count * 99 / 100)]) / 1e6)
+            let part = Array(latencies[start..<start + tenth].sorted())
+            return String(format: "%.1f/%.1f", milliseconds(atPercentile: 0.5, of: part), milliseconds(atPercentile: 0.99, of: part))
         }.joined(separator: ", ")
     }
 
@@ -154,9 +157,7 @@ final class Benchmark {
         }
         let state = standalone[100]!
         let sorted = latency.latencies.sorted()
-        func percentile(_ p: Double) -> Double {
-            sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
-        }
+        func percentile(_ p: Double) -> Double { Self.milliseconds(atPercentile: p, of: sorted) }
         report.figure(
             "latency p50 / p99 / p99.9 at half rate",
             String(format: "%.1f / %.1f / %.1f ms", percentile(0.5), percentile(0.99), percentile(0.999)),
