@@ -23,9 +23,13 @@ import OfferEngine
 /// allocates nothing, except an array of sorted keys for `attributes` and `prices`.
 public struct WireCodec: Sendable {
     public var limits: EventLimits
+    /// Where repeated arrays and dictionaries of earlier documents are kept (see
+    /// ``WireInterner``); `nil` reads every value afresh. Either way the results are the same.
+    public var interner: WireInterner?
 
-    public init(limits: EventLimits = EventLimits()) {
+    public init(limits: EventLimits = EventLimits(), interner: WireInterner? = nil) {
         self.limits = limits
+        self.interner = interner
     }
 
     // MARK: Decoding
@@ -154,7 +158,9 @@ public struct WireCodec: Sendable {
         guard WireInput.isValidUTF8(bytes) else { throw WireFailure(kind: .refused("not valid UTF-8")) }
         switch WireInput.representation(of: bytes) {
         case .utf8(let bomLength):
-            return try WireReader.document(UnsafeBufferPointer(rebasing: bytes[bomLength...]), read)
+            let document = UnsafeBufferPointer(rebasing: bytes[bomLength...])
+            guard let interner else { return try WireReader.document(document, read) }
+            return try interner.withTable { (table) throws(WireFailure) in try WireReader.document(document, interning: table, read) }
         case let other:
             // Rare: a document Foundation reads as UTF-16 or UTF-32.
             guard let utf8 = WireInput.transcode(bytes, from: other) else { throw .syntax }

@@ -9,10 +9,12 @@ extension WireReader {
     /// anywhere is what Foundation would report.
     @inline(__always)
     static func document<Value>(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ read: (inout WireReader) throws(WireFailure) -> Value?
+        _ bytes: UnsafeBufferPointer<UInt8>, interning: UnsafeMutablePointer<WireInternTable>? = nil,
+        _ read: (inout WireReader) throws(WireFailure) -> Value?
     ) throws(WireFailure) -> Value {
         guard !bytes.isEmpty else { throw .syntax }
         var reader = WireReader(bytes)
+        reader.interning = interning
         let value = try read(&reader)
         if let failure = reader.failure {
             reader.index = 0

@@ -28,6 +28,9 @@ struct WireReader {
     var failure: WireFailure?
     /// Whether short ASCII strings are made by ``SmallASCII`` (read once per document).
     private let smallStrings = SmallASCII.isAvailable
+    /// Values read before in other documents, when the codec keeps them (``WireInterner``);
+    /// valid while the document is read.
+    var interning: UnsafeMutablePointer<WireInternTable>?
 
     /// Foundation's nesting limit: a 513th level is not valid JSON.
     static let maximumDepth = 512
@@ -536,6 +539,22 @@ struct WireReader {
             fail(.typeMismatch(.array))
             return nil
         }
+        // A flat array cannot reach the nesting limit here, so its text alone decides its value.
+        guard let interning, depth < Self.maximumDepth - 1 else { return try readStringArray() }
+        if let (strings, length) = interning.pointee.stringArrays.value(at: base + index, available: count - index) {
+            index += length
+            return strings
+        }
+        let start = index
+        let strings = try readStringArray()
+        if failure == nil, let strings {
+            interning.pointee.stringArrays.keep(strings, text: UnsafeBufferPointer(start: base + start, count: index - start))
+        }
+        return strings
+    }
+
+    /// At a `[`: an array of strings.
+    private mutating func readStringArray() throws(WireFailure) -> [String]? {
         guard try enterArray() else { return [] }
         guard let first = try readString() else {
             failure = failure?.under(.index(0))
@@ -566,6 +585,22 @@ struct WireReader {
             fail(.typeMismatch(.object))
             return nil
         }
+        // A flat object cannot reach the nesting limit here, so its text alone decides its value.
+        guard let interning, depth < Self.maximumDepth - 1 else { return try readStringDictionary() }
+        if let (dictionary, length) = interning.pointee.stringDictionaries.value(at: base + index, available: count - index) {
+            index += length
+            return dictionary
+        }
+        let start = index
+        let dictionary = try readStringDictionary()
+        if failure == nil, let dictionary {
+            interning.pointee.stringDictionaries.keep(dictionary, text: UnsafeBufferPointer(start: base + start, count: index - start))
+        }
+        return dictionary
+    }
+
+    /// At a `{`: an object of strings.
+    private mutating func readStringDictionary() throws(WireFailure) -> [String: String]? {
         guard try enterObject() else { return [:] }
         // Room for the few attributes events carry, as growing from empty would end with.
         var dictionary = [String: String](minimumCapacity: 3)

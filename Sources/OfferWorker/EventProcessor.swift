@@ -17,7 +17,10 @@ struct EventProcessor: Sendable {
     let codec: EventCodec
     /// The hot path's codec: accepts, refuses and writes exactly what `codec` does, without
     /// Foundation (see EventWire).
-    var wire: WireCodec { WireCodec(limits: codec.limits) }
+    var wire: WireCodec { WireCodec(limits: codec.limits, interner: interner) }
+    /// The repeated arrays and dictionaries of earlier inputs (tags, attributes), so decoding
+    /// a cart event builds only what is new in it.
+    let interner = WireInterner()
     /// How far an event's `occurredAt` may be from its record's timestamp, in seconds,
     /// ahead and behind; `nil` skips that side. A far-future time would otherwise move the
     /// partition's stream time and expire or evict every other cart. `maxEventTimeAhead` also

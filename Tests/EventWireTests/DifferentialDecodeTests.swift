@@ -17,6 +17,11 @@ struct DifferentialDecodeTests {
     func fuzz(chunk: Int) async {
         let reference = EventCodec(limits: Self.limits)
         let wire = WireCodec(limits: Self.limits)
+        // The worker's codec keeps repeated arrays and dictionaries across documents: it must
+        // give exactly what reading afresh gives, case for case.
+        let interner = WireInterner()
+        let interning = WireCodec(limits: Self.limits, interner: interner)
+        var internedDifferences: [String] = []
         var generator = InputGenerator(seed: 0x5EED_2026 &+ UInt64(chunk) &* 0x1_0000_0001)
         var tally = Tally()
         var cases = 0
@@ -38,8 +43,13 @@ struct DifferentialDecodeTests {
                 bytes += input.count
                 switch kind {
                 case 0:
+                    let fresh = input.withUnsafeBytes(wire.cartUpdated)
                     tally.compare(input, reference: { () throws(EventDecodingError) in try reference.decodeValidated(CartUpdated.self, from: input) },
-                                  wire: input.withUnsafeBytes(wire.cartUpdated))
+                                  wire: fresh)
+                    let interned = input.withUnsafeBytes(interning.cartUpdated)
+                    if !Self.same(fresh, interned) {
+                        internedDifferences.append("\(String(decoding: input, as: UTF8.self)): \(fresh) vs interned \(interned)")
+                    }
                 case 1:
                     tally.compare(input, reference: { () throws(EventDecodingError) in try reference.decodeValidated(OfferAccepted.self, from: input) },
                                   wire: input.withUnsafeBytes(wire.offerAccepted))
@@ -49,7 +59,12 @@ struct DifferentialDecodeTests {
                 }
             }
         }
-        print("chunk \(chunk): \(cases) cases compared, \(tally.decoded) decoded alike, \(tally.refused) refused alike, \(tally.skipped) skipped, \(tally.mismatchCount) differ, \(bytes / cases) bytes on average")
+        let reused = interner.reusedValues
+        print("chunk \(chunk): \(cases) cases compared, \(tally.decoded) decoded alike, \(tally.refused) refused alike, \(tally.skipped) skipped, \(tally.mismatchCount) differ, \(bytes / cases) bytes on average; interning reused \(reused) values, \(internedDifferences.count) differ")
+        for difference in internedDifferences.prefix(5) { Issue.record(Comment(rawValue: difference)) }
+        #expect(internedDifferences.isEmpty)
+        // Values must actually have been reused for the comparison to mean anything.
+        #expect(reused > Self.casesPerChunk / 10, "only \(reused) values reused")
         for mismatch in tally.mismatches.prefix(10) { Issue.record(Comment(rawValue: mismatch)) }
         #expect(tally.mismatchCount == 0, "\(tally.mismatchCount) of \(Self.casesPerChunk) differ")
         // The cases must exercise both verdicts and many kinds of refusal.
@@ -58,6 +73,15 @@ struct DifferentialDecodeTests {
         #expect(tally.reasonKinds.count > 40, "only \(tally.reasonKinds.count) kinds of reason: \(tally.reasonKinds.sorted())")
         #expect(tally.decoded + tally.refused + tally.mismatchCount == Self.casesPerChunk)
         #expect(tally.skipped < Self.casesPerChunk / 1000)
+    }
+
+    /// The same event, or the same failure with the same alternatives.
+    static func same(_ a: Result<CartUpdated, WireFailure>, _ b: Result<CartUpdated, WireFailure>) -> Bool {
+        switch (a, b) {
+        case (.success(let a), .success(let b)): return a == b
+        case (.failure(let a), .failure(let b)): return a.reason == b.reason && a.alternatives.map(\.reason) == b.alternatives.map(\.reason)
+        default: return false
+        }
     }
 
     /// Foundation's scanner traps (a precondition in `JSONError.SourceLocation`) when the
