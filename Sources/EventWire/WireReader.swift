@@ -665,6 +665,10 @@ struct WireReader {
     /// names (see ``fieldOrder(of:in:hint:_:)``).
     @inline(__always)
     mutating func readFieldKey(in names: FieldNames, hint: inout Int, _ failures: inout FieldFailures) throws(WireFailure) -> Int? {
+        if let (order, length) = names.expectedHead(at: base + index, available: count - index, hint: &hint) {
+            index += length
+            return order
+        }
         let order: Int?
         if let short = scanShortString() {
             order = names.order(low: short.low, high: short.high, count: short.span.count, hint: &hint)
