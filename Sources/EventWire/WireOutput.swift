@@ -12,8 +12,10 @@ struct WireOutput: ~Copyable {
     /// Whether `base` was allocated here (and is freed here); the scratch buffer is not.
     private var ownsStorage = false
 
-    /// Room for any usual event without leaving the stack.
-    static let scratchCapacity = 2048
+    /// Room for the usual output event without leaving the stack. `withUnsafeTemporaryAllocation`
+    /// puts up to 1,024 bytes on the stack unconditionally; a larger request asks the
+    /// runtime, which on Linux answers with a heap allocation (a malloc and free per event).
+    static let scratchCapacity = 1024
 
     private init(scratch: UnsafeMutableBufferPointer<UInt8>) {
         base = scratch.baseAddress!
