@@ -70,6 +70,32 @@ struct FieldNames: Sendable {
         }
     }
 
+    /// The declaration order of the first field at or after sorted position `from` whose
+    /// compact head (`"name":`) the bytes at `position` are, its head's length and its
+    /// sorted position; `nil` for anything else. For readers of documents whose members come
+    /// in sorted order, some of them absent.
+    @inline(__always)
+    func head(at position: UnsafePointer<UInt8>, available: Int, from: Int) -> (order: Int, count: Int, slot: Int)? {
+        guard available >= 24 else { return nil }
+        let raw = UnsafeRawPointer(position)
+        let words = (
+            UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)),
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        return entries.withUnsafeBufferPointer { entries in
+            var slot = from
+            while slot < entries.count {
+                let entry = entries[slot]
+                if words.0 & entry.headMask.0 == entry.head.0, words.1 & entry.headMask.1 == entry.head.1,
+                   words.2 & entry.headMask.2 == entry.head.2 {
+                    return (entry.order, entry.headCount, slot)
+                }
+                slot += 1
+            }
+            return nil
+        }
+    }
+
     /// The declaration order of the field named by the key packed as `low`, `high` (as
     /// ``pack(_:)`` packs it) and `count` bytes; nil for any other key. The search starts at
     /// `hint`, which is left after the match.

@@ -94,7 +94,7 @@ extension WireReader {
         }
         var lines: [CartLine] = []
         guard try enterArray() else { return lines }
-        lines.reserveCapacity(4)
+        lines.reserveCapacity(8)  // carts of up to 8 lines without growing
         repeat {
             try readCartLine(appendingTo: &lines)
             if let failure {
@@ -108,6 +108,10 @@ extension WireReader {
     /// Appends the line unless it fails (then ``failure`` is set).
     mutating func readCartLine(appendingTo lines: inout [CartLine]) throws(WireFailure) {
         guard try expectObject() else { return }
+        if let line = readCompactCartLine() {
+            lines.append(line)
+            return
+        }
         var lineId: String?, productId: String?, variantId: String?, quantity: Int?, unitPrice: DecimalAmount?
         var collectionIds: [String]?, tags: [String]?, productType: String?, vendor: String?
         var failures = FieldFailures()
@@ -147,6 +151,49 @@ extension WireReader {
             variantId: (consume variantId).unsafelyUnwrapped, quantity: quantity.unsafelyUnwrapped,
             unitPrice: unitPrice.unsafelyUnwrapped, collectionIds: consume collectionIds, tags: consume tags,
             productType: consume productType, vendor: consume vendor))
+    }
+
+    /// At a line's `{`: the line, when it is written the way encoders with sorted keys write
+    /// it (no whitespace between members, known fields in sorted order, each readable, the
+    /// required ones present). Then the full rules (``readCartLine(appendingTo:)``) would read
+    /// the same members with the same readers into the same line; they are skipped because
+    /// nothing can be wrong. Anything else gives `nil` with the reader back at the `{`, to be
+    /// read by the full rules (which find the failure, or the syntax error, themselves).
+    mutating func readCompactCartLine() -> CartLine? {
+        let mark = (index, depth)
+        guard depth < Self.maximumDepth - 1 else { return nil }
+        var lineId: String?, productId: String?, variantId: String?, quantity: Int?, unitPrice: DecimalAmount?
+        var collectionIds: [String]?, tags: [String]?, productType: String?, vendor: String?
+        index += 1
+        depth += 1
+        var from = 0
+        do throws(WireFailure) {
+            while true {
+                guard let (order, slot) = compactHead(in: Self.cartLineFields, from: from) else { break }
+                from = slot + 1
+                switch order {
+                case 0: lineId = try readString()
+                case 1: productId = try readString()
+                case 2: variantId = try readString()
+                case 3: quantity = try readInt()
+                case 4: unitPrice = try readAmount()
+                case 5: collectionIds = try readOptionalStrings()
+                case 6: tags = try readOptionalStrings()
+                case 7: productType = try readOptionalString()
+                default: vendor = try readOptionalString()
+                }
+                guard failure == nil, let next = takeByte() else { break }
+                if next == .comma { continue }
+                guard next == .closeBrace, let lineId, let productId, let variantId, let quantity, let unitPrice else { break }
+                depth -= 1
+                return CartLine(
+                    lineId: lineId, productId: productId, variantId: variantId, quantity: quantity, unitPrice: unitPrice,
+                    collectionIds: collectionIds, tags: tags, productType: productType, vendor: vendor)
+            }
+        } catch {}
+        (index, depth) = mark
+        failure = nil
+        return nil
     }
 
     static let customerFields = FieldNames(["id", "tags", "country", "ordersCount"])

@@ -702,6 +702,24 @@ struct WireReader {
         return unescaped.withUnsafeBufferPointer { names.order(of: $0, hint: &hint) }
     }
 
+    /// At a member's head written compactly (`"name":`) naming a field of `names` at or after
+    /// sorted position `from`: moves past it and returns the field's declaration order and
+    /// sorted position (see ``FieldNames/head(at:available:from:)``).
+    @inline(__always)
+    mutating func compactHead(in names: FieldNames, from: Int) -> (order: Int, slot: Int)? {
+        guard let (order, length, slot) = names.head(at: base + index, available: count - index, from: from) else { return nil }
+        index += length
+        return (order, slot)
+    }
+
+    /// The byte at the reader, consumed; nil at the end.
+    @inline(__always)
+    mutating func takeByte() -> UInt8? {
+        guard index < count else { return nil }
+        defer { index += 1 }
+        return base[index]
+    }
+
     /// Whether the value at the reader is an object; if not, fails as Foundation's keyed
     /// container does.
     mutating func expectObject() throws(WireFailure) -> Bool {

@@ -92,7 +92,13 @@ struct InputGenerator {
                                at: random.next(members.count + 1))
             }
         }
-        if random.oneIn(3) { members.shuffle(using: &random) }
+        // Sorted by key bytes, as encoders with sorted keys write (the readers' fast paths),
+        // or shuffled, or as declared.
+        switch random.next(3) {
+        case 0: members.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        case 1: if random.oneIn(2) { members.shuffle(using: &random) }
+        default: break
+        }
         return .object(members.map { JSONMember(key: $0.0, value: $0.1) })
     }
 
