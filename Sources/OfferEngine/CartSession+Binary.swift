@@ -57,8 +57,8 @@ extension CartSession {
     public init(from reader: inout BinaryReader, relativeTo base: EventTime) throws(BinaryDecodingError) {
         let cart = try CartSnapshot(from: &reader)
         let presentationCount = try reader.readCount("presentation count", limit: 100_000)
-        var presentations: [String: Presentation] = [:]
-        presentations.reserveCapacity(presentationCount)
+        // Sized once (no storage at all for none): reserving on an empty literal cost more.
+        var presentations = [String: Presentation](minimumCapacity: presentationCount)
         for _ in 0..<presentationCount {
             let start = reader.offset
             let presentation = try Presentation(from: &reader, relativeTo: base)
