@@ -156,26 +156,7 @@ public struct BinaryReader: Sendable {
         guard bytes.count - offset >= 16 else { throw error("\(field()): unexpected end of data") }
         let start = offset
         offset += 16
-        return bytes.withUnsafeBufferPointer { source in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { text in
-                var out = 0
-                for index in 0..<16 {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        text[out] = UInt8(ascii: "-")
-                        out += 1
-                    }
-                    let byte = source[start + index]
-                    text[out] = Self.hexDigit(byte >> 4)
-                    text[out + 1] = Self.hexDigit(byte & 0x0F)
-                    out += 2
-                }
-                return String(decoding: UnsafeBufferPointer(text), as: UTF8.self)
-            }
-        }
-    }
-
-    @inline(__always) private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+        return bytes.withUnsafeBytes { UUIDText.format(UnsafeRawBufferPointer(rebasing: $0[start..<start + 16])) }
     }
 
     private mutating func readUTF8(length: Int, _ field: @autoclosure () -> String) throws(BinaryDecodingError) -> String {

@@ -121,30 +121,7 @@ public struct BinaryWriter: Sendable {
     /// dashes at 8, 13, 18 and 23: what the engine makes), for ``writeUUID(_:)``; `nil` for
     /// any other string, which must then be written as a string to read back the same.
     public static func canonicalUUID(_ value: String) -> UInt128? {
-        var value = value
-        return value.withUTF8 { utf8 -> UInt128? in
-            guard utf8.count == 36 else { return nil }
-            // Two 64-bit halves: cheaper to shift than one 128-bit value, 32 digits a call.
-            var high: UInt64 = 0
-            var low: UInt64 = 0
-            var digits = 0
-            for index in 0..<36 {
-                let character = utf8[index]
-                if index == 8 || index == 13 || index == 18 || index == 23 {
-                    guard character == UInt8(ascii: "-") else { return nil }
-                    continue
-                }
-                let nibble: UInt8
-                switch character {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character &- UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character &- UInt8(ascii: "a") &+ 10
-                default: return nil
-                }
-                if digits < 16 { high = high << 4 | UInt64(nibble) } else { low = low << 4 | UInt64(nibble) }
-                digits += 1
-            }
-            return UInt128(high) << 64 | UInt128(low)
-        }
+        UUIDText.parse(value)
     }
 
     /// A UUID's 16 bytes, big-endian (read back as text by ``BinaryReader/readCanonicalUUID(_:)``).

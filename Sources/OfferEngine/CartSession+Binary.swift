@@ -7,27 +7,58 @@ extension CartSession {
     public func encode(into writer: inout BinaryWriter, relativeTo base: EventTime) {
         cart.encode(into: &writer)
         writer.writeCount(presentations.count)
-        for id in presentations.keys.sorted() {
-            presentations[id]!.encode(into: &writer, relativeTo: base)
+        for (keyBits, index) in presentationsInKeyOrder() {
+            let (key, presentation) = presentations[index]
+            // The key is the presentation's own id, so each id is parsed once. (A canonical
+            // UUID is `==` only to the same bytes: no other characters are canonically
+            // equivalent to hex digits and dashes.)
+            let idBits = key == presentation.presentationId ? keyBits : BinaryWriter.canonicalUUID(presentation.presentationId)
+            presentation.encode(into: &writer, relativeTo: base, uuid: idBits)
         }
         writer.writeCount(presentationCounts.count)
-        for offerId in presentationCounts.keys.sorted() {
+        for (offerId, count) in presentationCounts.sorted(by: { $0.key < $1.key }) {
             writer.writeSharedString(offerId)
-            writer.writeSignedVarint(Int64(presentationCounts[offerId]!))
+            writer.writeSignedVarint(Int64(count))
         }
         writer.writeCount(declinedOffers.count)
-        for offerId in declinedOffers.keys.sorted() {
+        for (offerId, time) in declinedOffers.sorted(by: { $0.key < $1.key }) {
             writer.writeSharedString(offerId)
-            writer.writeTime(declinedOffers[offerId]!, relativeTo: base)
+            writer.writeTime(time, relativeTo: base)
         }
+    }
+
+    /// Where each presentation is in ``presentations``, in the order of their keys as
+    /// `String`s, with the key's ``BinaryWriter/canonicalUUID(_:)``.
+    ///
+    /// The engine's ids are all canonical UUIDs, whose text orders as their bits do (fixed
+    /// dashes, and `0`–`9` sort before `a`–`f` as their values do), so they are sorted as
+    /// integers: comparing 36-character strings was most of the encoder's sorting time. A
+    /// session with any other id is sorted as strings.
+    private func presentationsInKeyOrder() -> [(keyBits: UInt128?, index: Dictionary<String, Presentation>.Index)] {
+        var ordered: [(keyBits: UInt128?, index: Dictionary<String, Presentation>.Index)] = []
+        ordered.reserveCapacity(presentations.count)
+        var allCanonical = true
+        var index = presentations.startIndex
+        while index != presentations.endIndex {
+            let keyBits = BinaryWriter.canonicalUUID(presentations.keys[index])
+            allCanonical = allCanonical && keyBits != nil
+            ordered.append((keyBits, index))
+            presentations.formIndex(after: &index)
+        }
+        if allCanonical {
+            ordered.sort { $0.keyBits! < $1.keyBits! }
+        } else {
+            ordered.sort { presentations.keys[$0.index] < presentations.keys[$1.index] }
+        }
+        return ordered
     }
 
     /// Reads what ``encode(into:relativeTo:)`` wrote, with the same `base`.
     public init(from reader: inout BinaryReader, relativeTo base: EventTime) throws(BinaryDecodingError) {
         let cart = try CartSnapshot(from: &reader)
         let presentationCount = try reader.readCount("presentation count", limit: 100_000)
-        var presentations: [String: Presentation] = [:]
-        presentations.reserveCapacity(presentationCount)
+        // Sized once (no storage at all for none): reserving on an empty literal cost more.
+        var presentations = [String: Presentation](minimumCapacity: presentationCount)
         for _ in 0..<presentationCount {
             let start = reader.offset
             let presentation = try Presentation(from: &reader, relativeTo: base)

@@ -85,28 +85,13 @@ public enum EventID {
 
     /// The UUID text of the first 16 bytes of `digest`, with the version and variant bits set.
     private static func format(_ digest: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: 36) { text in
-            var position = 0
-            for index in 0..<16 {
-                var byte = digest[index]
-                if index == 6 { byte = (byte & 0x0F) | 0x80 }  // version 8
-                if index == 8 { byte = (byte & 0x3F) | 0x80 }  // RFC 9562 variant
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    text[position] = UInt8(ascii: "-")
-                    position += 1
-                }
-                text[position] = hexDigit(byte >> 4)
-                text[position + 1] = hexDigit(byte & 0x0F)
-                position += 2
-            }
-            return position
+        var bytes: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &bytes) { uuid in
+            uuid.copyMemory(from: UnsafeRawBufferPointer(rebasing: digest[0..<16]))
+            uuid[6] = (uuid[6] & 0x0F) | 0x80  // version 8
+            uuid[8] = (uuid[8] & 0x3F) | 0x80  // RFC 9562 variant
+            return UUIDText.format(UnsafeRawBufferPointer(uuid))
         }
-    }
-
-    /// The lowercase hex digit of a nibble.
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
     private static func parse(_ uuid: String) -> [UInt8]? {
