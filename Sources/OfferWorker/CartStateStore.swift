@@ -35,14 +35,36 @@ struct CartStateStore: Sendable {
         var changelogEnd: Int64?
     }
 
-    private var partitions: [Int32: PartitionState] = [:]
+    /// By partition number (Kafka's are small and dense): an index instead of a hash per access.
+    private var partitions: [PartitionState?] = []
 
     init() {}
+
+    /// The state of `partition`, if held.
+    @inline(__always)
+    private func state(_ partition: Int32) -> PartitionState? {
+        Int(partition) < partitions.count ? partitions[Int(partition)] : nil
+    }
+
+    /// Runs `body` on the state of `partition` in place, making it if need be.
+    @inline(__always)
+    private mutating func update<R>(_ partition: Int32, _ body: (inout PartitionState) -> R) -> R {
+        let index = Int(partition)
+        precondition(index >= 0, "Kafka partitions are numbered from 0")
+        if index >= partitions.count { partitions.append(contentsOf: repeatElement(nil, count: index + 1 - partitions.count)) }
+        if partitions[index] == nil { partitions[index] = PartitionState() }
+        return body(&partitions[index]!)
+    }
+
+    /// The held partitions' numbers and states.
+    private var held: some Sequence<(partition: Int32, state: PartitionState)> {
+        partitions.indices.lazy.compactMap { index in self.partitions[index].map { (Int32(index), $0) } }
+    }
 
     /// The stored state of a cart, if any; a cart whose bytes cannot be decoded is treated as
     /// unknown (and reported through `unreadable`).
     func cart(_ cartId: String, partition: Int32) -> StoredCart? {
-        guard let entry = partitions[partition]?.carts[cartId] else { return nil }
+        guard Int(partition) < partitions.count, let entry = partitions[Int(partition)]?.carts[cartId] else { return nil }
         return try? StoredCart(decoding: entry.bytes)
     }
 
@@ -53,10 +75,12 @@ struct CartStateStore: Sendable {
     /// for hours still catches up within a few events.
     mutating func observe(_ time: EventTime, partition: Int32, maxAdvance: Int? = nil) {
         // In place: copying the partition's state out and back would copy every cart.
-        let previous = partitions[partition, default: PartitionState()].streamTime
-        var reached = max(previous ?? time, time)
-        if let previous, let maxAdvance { reached = min(reached, previous.adding(seconds: maxAdvance)) }
-        partitions[partition, default: PartitionState()].streamTime = reached
+        update(partition) { state in
+            let previous = state.streamTime
+            var reached = max(previous ?? time, time)
+            if let previous, let maxAdvance { reached = min(reached, previous.adding(seconds: maxAdvance)) }
+            state.streamTime = reached
+        }
     }
 
     /// Stores a cart's new state; the change goes to the changelog with the next take.
@@ -66,56 +90,58 @@ struct CartStateStore: Sendable {
 
     /// Stores a cart's already encoded state.
     mutating func replace(_ cartId: String, partition: Int32, encoded bytes: [UInt8], lastActivity: EventTime) {
-        let entry = Entry(bytes: bytes, lastActivity: lastActivity)
-        partitions[partition, default: PartitionState()].carts[cartId] = entry
-        partitions[partition, default: PartitionState()].changed.insert(cartId)
-        if let oldest = partitions[partition]!.oldestActivity, lastActivity < oldest {
-            partitions[partition]!.oldestActivity = lastActivity
+        update(partition) { state in
+            state.carts[cartId] = Entry(bytes: bytes, lastActivity: lastActivity)
+            state.changed.insert(cartId)
+            if let oldest = state.oldestActivity, lastActivity < oldest { state.oldestActivity = lastActivity }
         }
     }
 
     /// The partitions whose state this worker owns.
-    var ownedPartitions: Set<Int32> { Set(partitions.filter { $0.value.owned }.keys) }
+    var ownedPartitions: Set<Int32> { Set(held.filter { $0.state.owned }.map(\.partition)) }
 
     /// Whether a released partition's state can be taken back as is: this worker was the
     /// last to write its changelog, which still ends at `changelogEnd`.
     func canResume(partition: Int32, changelogEnd end: Int64) -> Bool {
-        guard let state = partitions[partition], !state.owned, let known = state.changelogEnd else { return false }
+        guard let state = state(partition), !state.owned, let known = state.changelogEnd else { return false }
         return known == end
     }
 
     /// Owns a released partition's state again (see ``canResume(partition:changelogEnd:)``).
     mutating func resume(partition: Int32) {
-        partitions[partition]?.owned = true
+        guard state(partition) != nil else { return }
+        update(partition) { $0.owned = true }
     }
 
     /// Starts holding `partition`, with the carts restored from its changelog up to `end`.
     mutating func restore(partition: Int32, carts: [String: Entry], changelogEnd end: Int64) {
         let times = carts.values.map(\.lastActivity)
-        partitions[partition] = PartitionState(
-            carts: carts, streamTime: times.max(), changed: [], oldestActivity: times.min(), owned: true, changelogEnd: end)
+        update(partition) { state in
+            state = PartitionState(
+                carts: carts, streamTime: times.max(), changed: [], oldestActivity: times.min(), owned: true, changelogEnd: end)
+        }
     }
 
     /// Keeps the state of partitions this worker no longer owns, for a warm hand-back.
     mutating func release(_ released: some Sequence<Int32>) {
-        for partition in released { partitions[partition]?.owned = false }
+        for partition in released where state(partition) != nil { update(partition) { $0.owned = false } }
     }
 
     /// Forgets the state of partitions entirely (lost without a clean hand-over).
     mutating func removePartitions(_ removed: some Sequence<Int32>) {
-        for partition in removed { partitions.removeValue(forKey: partition) }
+        for partition in removed where Int(partition) < partitions.count { partitions[Int(partition)] = nil }
     }
 
     /// Records an acknowledged changelog write of this worker.
     mutating func changelogWritten(partition: Int32, offset: Int64) {
-        guard partitions[partition] != nil else { return }
-        partitions[partition]!.changelogEnd = max(partitions[partition]!.changelogEnd ?? 0, offset + 1)
+        guard state(partition) != nil else { return }
+        update(partition) { $0.changelogEnd = max($0.changelogEnd ?? 0, offset + 1) }
     }
 
     /// Forgets carts of `partition` with no event for `idleSeconds` of the partition's event
     /// time; returns how many. Their deletion goes to the changelog.
     mutating func evictIdleCarts(partition: Int32, idleSeconds: Int) -> Int {
-        guard let state = partitions[partition], state.owned, let now = state.streamTime else { return 0 }
+        guard let state = state(partition), state.owned, let now = state.streamTime else { return 0 }
         let cutoff = now.adding(seconds: -idleSeconds)
         if let oldest = state.oldestActivity, oldest >= cutoff { return 0 }
         var idle: [String] = []
@@ -127,11 +153,13 @@ struct CartStateStore: Sendable {
                 oldest = entry.lastActivity
             }
         }
-        for cartId in idle {
-            partitions[partition]!.carts.removeValue(forKey: cartId)
-            partitions[partition]!.changed.insert(cartId)
+        update(partition) { state in
+            for cartId in idle {
+                state.carts.removeValue(forKey: cartId)
+                state.changed.insert(cartId)
+            }
+            state.oldestActivity = oldest ?? now
         }
-        partitions[partition]!.oldestActivity = oldest ?? now
         return idle.count
     }
 
@@ -139,8 +167,8 @@ struct CartStateStore: Sendable {
     /// tombstone for a forgotten cart, on the cart's partition number.
     mutating func takeChangelog(topic: String) -> [ProducerRecord] {
         var records: [ProducerRecord] = []
-        for partition in partitions.keys.sorted() {
-            guard let state = partitions[partition], !state.changed.isEmpty else { continue }
+        for (partition, state) in held {
+            guard !state.changed.isEmpty else { continue }
             for cartId in state.changed.sorted() {
                 let entry = state.carts[cartId]
                 records.append(ProducerRecord(
@@ -148,14 +176,14 @@ struct CartStateStore: Sendable {
                     value: entry?.bytes,
                     timestamp: (entry?.lastActivity ?? state.streamTime)?.millisecondsSinceEpoch))
             }
-            partitions[partition]!.changed = []
+            update(partition) { $0.changed = [] }
         }
         return records
     }
 
     /// Whether any cart changed since the changelog was last taken.
-    var changesPending: Bool { partitions.values.contains { !$0.changed.isEmpty } }
+    var changesPending: Bool { held.contains { !$0.state.changed.isEmpty } }
 
     /// Number of carts held for owned partitions, for metrics.
-    var cartCount: Int { partitions.values.reduce(0) { $0 + ($1.owned ? $1.carts.count : 0) } }
+    var cartCount: Int { held.reduce(0) { $0 + ($1.state.owned ? $1.state.carts.count : 0) } }
 }

@@ -67,7 +67,8 @@ struct EventProcessor: Sendable {
 
     private func cartUpdated(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let cart = try wire.decodeCartUpdated(try value(of: record))
-        guard record.keyString == cart.cartId else {
+        // Equal bytes are equal strings; only other bytes need the key decoded as a string.
+        guard record.key.map({ cart.cartId.utf8.elementsEqual($0) }) == true || record.keyString == cart.cartId else {
             // State is partitioned by key: a cart under the wrong key would split its state.
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
         }

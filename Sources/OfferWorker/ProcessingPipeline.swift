@@ -214,6 +214,9 @@ final class ProcessingPipeline: @unchecked Sendable {
         }
         var skipped = 0
         var touched = Set<Int32>()
+        // Bound once: calling through the stored property copied the processor (and retained
+        // everything it holds) for every record.
+        let processor = self.processor
         for record in records {
             let partition = record.topicPartition
             guard assigned.contains(partition) else { skipped += 1; continue }
