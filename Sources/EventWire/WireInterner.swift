@@ -107,19 +107,49 @@ struct InternSlots<Value> {
     }
 
     /// The length of the bytes from `start` through the first closing byte, if within
-    /// ``maximumText``, and their 64-bit FNV-1a hash, worked out in the same pass.
+    /// ``maximumText``, and a hash of them, worked out in the same pass eight bytes at a time.
     @inline(__always)
     private func delimit(_ start: UnsafePointer<UInt8>, available: Int) -> (length: Int, hash: Int)? {
         let limit = min(available, Self.maximumText)
-        var hash: UInt64 = (0xcbf2_9ce4_8422_2325 ^ UInt64(start[0])) &* 0x0000_0100_0000_01b3
-        var offset = 1
+        let raw = UnsafeRawPointer(start)
+        let pattern = UInt64(closing) &* 0x0101_0101_0101_0101
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var offset = 0
+        while limit - offset >= 8 {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            // The lowest byte equal to `closing` has the top bit of its lane set (higher
+            // lanes may be wrong, the lowest never is).
+            let x = word ^ pattern
+            let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if found != 0 {
+                let bytes = found.trailingZeroBitCount / 8 + 1
+                let tail = bytes == 8 ? word : word & ((1 &<< UInt64(8 * bytes)) &- 1)
+                return (offset + bytes, Self.finish(Self.mix(hash, tail), length: offset + bytes))
+            }
+            hash = Self.mix(hash, word)
+            offset += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
         while offset < limit {
             let byte = start[offset]
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            if byte == closing { return (offset + 1, Int(truncatingIfNeeded: hash ^ hash >> 29)) }
+            tail |= UInt64(byte) << shift
+            shift += 8
             offset += 1
+            if byte == closing { return (offset, Self.finish(Self.mix(hash, tail), length: offset)) }
         }
         return nil
+    }
+
+    @inline(__always)
+    private static func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        let mixed = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
+        return mixed ^ (mixed >> 29)
+    }
+
+    @inline(__always)
+    private static func finish(_ hash: UInt64, length: Int) -> Int {
+        Int(truncatingIfNeeded: mix(hash, UInt64(length)))
     }
 }
 

@@ -108,10 +108,7 @@ extension WireReader {
     /// Appends the line unless it fails (then ``failure`` is set).
     mutating func readCartLine(appendingTo lines: inout [CartLine]) throws(WireFailure) {
         guard try expectObject() else { return }
-        if let line = readCompactCartLine() {
-            lines.append(line)
-            return
-        }
+        if readCompactCartLine(appendingTo: &lines) { return }
         var lineId: String?, productId: String?, variantId: String?, quantity: Int?, unitPrice: DecimalAmount?
         var collectionIds: [String]?, tags: [String]?, productType: String?, vendor: String?
         var failures = FieldFailures()
@@ -159,9 +156,10 @@ extension WireReader {
     /// the same members with the same readers into the same line; they are skipped because
     /// nothing can be wrong. Anything else gives `nil` with the reader back at the `{`, to be
     /// read by the full rules (which find the failure, or the syntax error, themselves).
-    mutating func readCompactCartLine() -> CartLine? {
+    /// Returns whether it appended the line.
+    mutating func readCompactCartLine(appendingTo lines: inout [CartLine]) -> Bool {
         let mark = (index, depth)
-        guard depth < Self.maximumDepth - 1 else { return nil }
+        guard depth < Self.maximumDepth - 1 else { return false }
         var lineId: String?, productId: String?, variantId: String?, quantity: Int?, unitPrice: DecimalAmount?
         var collectionIds: [String]?, tags: [String]?, productType: String?, vendor: String?
         index += 1
@@ -184,16 +182,21 @@ extension WireReader {
                 }
                 guard failure == nil, let next = takeByte() else { break }
                 if next == .comma { continue }
-                guard next == .closeBrace, let lineId, let productId, let variantId, let quantity, let unitPrice else { break }
+                guard next == .closeBrace, lineId != nil, productId != nil, variantId != nil, quantity != nil, unitPrice != nil
+                else { break }
                 depth -= 1
-                return CartLine(
-                    lineId: lineId, productId: productId, variantId: variantId, quantity: quantity, unitPrice: unitPrice,
-                    collectionIds: collectionIds, tags: tags, productType: productType, vendor: vendor)
+                // Consumed, not copied: each field is moved into the line, built in place.
+                lines.append(CartLine(
+                    lineId: (consume lineId).unsafelyUnwrapped, productId: (consume productId).unsafelyUnwrapped,
+                    variantId: (consume variantId).unsafelyUnwrapped, quantity: quantity.unsafelyUnwrapped,
+                    unitPrice: unitPrice.unsafelyUnwrapped, collectionIds: consume collectionIds, tags: consume tags,
+                    productType: consume productType, vendor: consume vendor))
+                return true
             }
         } catch {}
         (index, depth) = mark
         failure = nil
-        return nil
+        return false
     }
 
     static let customerFields = FieldNames(["id", "tags", "country", "ordersCount"])

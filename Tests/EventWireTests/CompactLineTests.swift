@@ -18,7 +18,8 @@ struct CompactLineTests {
         let bytes = Array(line.utf8) + Array(repeating: UInt8(ascii: " "), count: 24)
         return bytes.withUnsafeBufferPointer { buffer in
             var reader = WireReader(buffer)
-            return reader.readCompactCartLine()
+            var lines: [CartLine] = []
+            return reader.readCompactCartLine(appendingTo: &lines) ? lines.first : nil
         }
     }
 

@@ -40,6 +40,22 @@ struct WireInternerTests {
         #expect(interner.reusedValues == 3)
     }
 
+    @Test("texts of every length up to the limit, the closing bracket at every place in a word, are found again")
+    func everyLength() throws {
+        let interner = WireInterner()
+        let codec = WireCodec(limits: Verdict.limits, interner: interner)
+        for length in 0..<100 {
+            let tag = String(repeating: "t", count: length)
+            let text = "[\"\(tag)\"]"
+            for _ in 0..<2 {
+                let cart = try codec.decodeCartUpdated(Self.cart(tags: text, attributes: "null"))
+                #expect(cart.lines[0].tags == [tag])
+            }
+        }
+        // `["` + tag + `"]` is kept up to 96 bytes (tags of up to 92 characters), each reused once.
+        #expect(interner.reusedValues == 93)
+    }
+
     @Test("a closing bracket inside a string: read afresh every time, never cut short")
     func bracketInsideString() throws {
         let interner = WireInterner()
