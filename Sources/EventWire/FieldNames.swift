@@ -56,18 +56,36 @@ struct FieldNames: Sendable {
     /// scanning the key: most members of most documents take this path.
     @inline(__always)
     func expectedHead(at position: UnsafePointer<UInt8>, available: Int, hint: inout Int) -> (order: Int, count: Int)? {
-        guard available >= 24 else { return nil }
+        let words = Self.words(at: position, available: available)
         return entries.withUnsafeBufferPointer { entries in
             let slot = hint < entries.count ? hint : 0
             let entry = entries[slot]
-            let raw = UnsafeRawPointer(position)
-            guard UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) & entry.headMask.0 == entry.head.0,
-                  UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) & entry.headMask.1 == entry.head.1,
-                  UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)) & entry.headMask.2 == entry.head.2
+            guard words.0 & entry.headMask.0 == entry.head.0, words.1 & entry.headMask.1 == entry.head.1,
+                  words.2 & entry.headMask.2 == entry.head.2
             else { return nil }
             hint = slot + 1
             return (entry.order, entry.headCount)
         }
+    }
+
+    /// The 24 bytes at `position` as three little-endian words, zero past the `available`
+    /// ones (a head never matches bytes that are not there: every head byte is non-zero).
+    @inline(__always)
+    private static func words(at position: UnsafePointer<UInt8>, available: Int) -> (UInt64, UInt64, UInt64) {
+        if available >= 24 {
+            let raw = UnsafeRawPointer(position)
+            return (UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)),
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        }
+        return shortWords(at: position, available: available)
+    }
+
+    @inline(never)
+    private static func shortWords(at position: UnsafePointer<UInt8>, available: Int) -> (UInt64, UInt64, UInt64) {
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: position, byteCount: max(0, available)) }
+        return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1), UInt64(littleEndian: words.2))
     }
 
     /// The declaration order of the first field at or after sorted position `from` whose
@@ -76,12 +94,7 @@ struct FieldNames: Sendable {
     /// in sorted order, some of them absent.
     @inline(__always)
     func head(at position: UnsafePointer<UInt8>, available: Int, from: Int) -> (order: Int, count: Int, slot: Int)? {
-        guard available >= 24 else { return nil }
-        let raw = UnsafeRawPointer(position)
-        let words = (
-            UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)),
-            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        let words = Self.words(at: position, available: available)
         return entries.withUnsafeBufferPointer { entries in
             var slot = from
             while slot < entries.count {

@@ -33,6 +33,7 @@ extension WireReader {
 
     mutating func readCartUpdated() throws(WireFailure) -> CartUpdated? {
         guard try expectObject() else { return nil }
+        if let cart = readCompactCartUpdated() { return cart }
         var eventId: String?, cartId: String?, version: Int64?, occurredAt: EventTime?, currency: String?
         var customer: Customer?, lines: [CartLine]?, subtotal: DecimalAmount?, attributes: [String: String]?
         var schemaVersion: Int?
@@ -77,6 +78,53 @@ extension WireReader {
             eventId: (consume eventId).unsafelyUnwrapped, cartId: (consume cartId).unsafelyUnwrapped, version: version.unsafelyUnwrapped,
             occurredAt: occurredAt.unsafelyUnwrapped, currency: (consume currency).unsafelyUnwrapped, customer: consume customer,
             lines: (consume lines).unsafelyUnwrapped, subtotal: subtotal, attributes: consume attributes, schemaVersion: schemaVersion)
+    }
+
+    /// At the event's `{`: the event, when it is written the way encoders with sorted keys
+    /// write it (see ``readCompactCartLine(appendingTo:)``, which its lines go through);
+    /// otherwise `nil` with the reader back at the `{`, for the full rules.
+    mutating func readCompactCartUpdated() -> CartUpdated? {
+        let mark = (index, depth)
+        guard depth < Self.maximumDepth - 1 else { return nil }
+        var eventId: String?, cartId: String?, version: Int64?, occurredAt: EventTime?, currency: String?
+        var customer: Customer?, lines: [CartLine]?, subtotal: DecimalAmount?, attributes: [String: String]?
+        var schemaVersion: Int?
+        index += 1
+        depth += 1
+        var from = 0
+        do throws(WireFailure) {
+            while true {
+                guard let (order, slot) = compactHead(in: Self.cartUpdatedFields, from: from) else { break }
+                from = slot + 1
+                switch order {
+                case 0: eventId = try readString()
+                case 1: cartId = try readString()
+                case 2: version = try readInteger()
+                case 3: occurredAt = try readTime()
+                case 4: currency = try readString()
+                case 5: customer = try readOptionalCustomer()
+                case 6: lines = try readCartLines()
+                case 7: subtotal = try readOptionalAmount()
+                case 8: attributes = try readOptionalStringDictionary()
+                default: schemaVersion = try readOptionalInt()
+                }
+                guard failure == nil, let next = takeByte() else { break }
+                if next == .comma { continue }
+                guard next == .closeBrace, eventId != nil, cartId != nil, version != nil, occurredAt != nil, currency != nil,
+                      lines != nil
+                else { break }
+                depth -= 1
+                return CartUpdated(
+                    eventId: (consume eventId).unsafelyUnwrapped, cartId: (consume cartId).unsafelyUnwrapped,
+                    version: version.unsafelyUnwrapped, occurredAt: occurredAt.unsafelyUnwrapped,
+                    currency: (consume currency).unsafelyUnwrapped, customer: consume customer,
+                    lines: (consume lines).unsafelyUnwrapped, subtotal: subtotal, attributes: consume attributes,
+                    schemaVersion: schemaVersion)
+            }
+        } catch {}
+        (index, depth) = mark
+        failure = nil
+        return nil
     }
 
     static let cartLineFields = FieldNames([
@@ -208,6 +256,7 @@ extension WireReader {
             return nil
         }
         guard try expectObject() else { return nil }
+        if let customer = readCompactCustomer() { return customer }
         var id: String?, tags: [String]?, country: String?, ordersCount: Int?
         var failures = FieldFailures()
         var seen: UInt32 = 0
@@ -230,6 +279,37 @@ extension WireReader {
         }
         if failed(failures) { return nil }
         return Customer(id: id, tags: tags, country: country, ordersCount: ordersCount)
+    }
+
+    /// At a customer's `{`: the customer in sorted compact form (see
+    /// ``readCompactCartLine(appendingTo:)``), or `nil` with the reader back at the `{`.
+    private mutating func readCompactCustomer() -> Customer? {
+        let mark = (index, depth)
+        guard depth < Self.maximumDepth - 1 else { return nil }
+        var id: String?, tags: [String]?, country: String?, ordersCount: Int?
+        index += 1
+        depth += 1
+        var from = 0
+        do throws(WireFailure) {
+            while true {
+                guard let (order, slot) = compactHead(in: Self.customerFields, from: from) else { break }
+                from = slot + 1
+                switch order {
+                case 0: id = try readOptionalString()
+                case 1: tags = try readOptionalStrings()
+                case 2: country = try readOptionalString()
+                default: ordersCount = try readOptionalInt()
+                }
+                guard failure == nil, let next = takeByte() else { break }
+                if next == .comma { continue }
+                guard next == .closeBrace else { break }
+                depth -= 1
+                return Customer(id: id, tags: tags, country: country, ordersCount: ordersCount)
+            }
+        } catch {}
+        (index, depth) = mark
+        failure = nil
+        return nil
     }
 
     static let responseFields = FieldNames(["eventId", "cartId", "presentationId", "occurredAt", "schemaVersion"])

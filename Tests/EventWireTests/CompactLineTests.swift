@@ -38,6 +38,25 @@ struct CompactLineTests {
         #expect(carts.reference?.lines == [Self.expected])
     }
 
+    @Test("a whole cart event in sorted compact form (as EventCodec writes it): the fast path, to its last byte")
+    func sortedCart() throws {
+        let json = #"{"attributes":{"channel":"web"},"cartId":"c1","currency":"EUR","customer":{"country":"DE","id":"customer-0000001","ordersCount":3,"tags":["new"]},"eventId":"e1","lines":[{"collectionIds":["c1"],"lineId":"l1","productId":"p1","productType":"shoe","quantity":2,"tags":["sale"],"unitPrice":"9.50","variantId":"v1","vendor":"acme"}],"occurredAt":"2026-11-24T10:00:00Z","subtotal":"19.00","version":2}"#
+        let expected = CartUpdated(
+            eventId: "e1", cartId: "c1", version: 2, occurredAt: EventTime(millisecondsSinceEpoch: 1_795_514_400_000), currency: "EUR",
+            customer: Customer(id: "customer-0000001", tags: ["new"], country: "DE", ordersCount: 3), lines: [Self.expected],
+            subtotal: DecimalAmount("19.00")!, attributes: ["channel": "web"])
+        #expect(Array(json.utf8) == EventCodec().encode(expected), "EventCodec writes this very text")
+        // The document ends right after its last member: nothing follows to look at.
+        let fast = Array(json.utf8).withUnsafeBufferPointer { buffer in
+            var reader = WireReader(buffer)
+            return reader.readCompactCartUpdated()
+        }
+        #expect(fast == expected)
+        let carts = Verdict.carts(json)
+        #expect(carts.wire == expected)
+        #expect(carts.reference == expected)
+    }
+
     @Test("anything else is left to the full rules, which read it the same", arguments: [
         // Declaration order, whitespace, an unknown member, a repeated member, a trailing comma, escapes.
         #"{"lineId":"l1","productId":"p1","variantId":"v1","quantity":2,"unitPrice":"9.50","collectionIds":["c1"],"tags":["sale"],"productType":"shoe","vendor":"acme"}"#,
