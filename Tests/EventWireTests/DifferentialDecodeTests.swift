@@ -28,7 +28,7 @@ struct DifferentialDecodeTests {
         var round = 0
         var bytes = 0
         while cases < Self.casesPerChunk {
-            if round % 256 == 0 { await Task.yield() }  // other suites share the cooperative threads
+            if round % 64 == 0 { await Task.yield() }  // other suites share the cooperative threads
             // Each generated document is tried as written and in four broken variants.
             let kind = round % 4 < 2 ? 0 : round % 4 - 1  // carts, carts, acceptances, declines
             round += 1
