@@ -233,12 +233,14 @@ extension WireReader {
                 guard next == .closeBrace, lineId != nil, productId != nil, variantId != nil, quantity != nil, unitPrice != nil
                 else { break }
                 depth -= 1
-                // Consumed, not copied: each field is moved into the line, built in place.
-                lines.append(CartLine(
+                // Consumed, not copied: each field is moved into the line, and the line into the
+                // array (appending the initializer's result directly copied it once more).
+                let line = CartLine(
                     lineId: (consume lineId).unsafelyUnwrapped, productId: (consume productId).unsafelyUnwrapped,
                     variantId: (consume variantId).unsafelyUnwrapped, quantity: quantity.unsafelyUnwrapped,
                     unitPrice: unitPrice.unsafelyUnwrapped, collectionIds: consume collectionIds, tags: consume tags,
-                    productType: consume productType, vendor: consume vendor))
+                    productType: consume productType, vendor: consume vendor)
+                lines.append(consume line)
                 return true
             }
         } catch {}

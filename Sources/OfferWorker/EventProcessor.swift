@@ -1,3 +1,4 @@
+import Glibc
 import Kafka
 import EventWire
 import OfferEngine
@@ -68,7 +69,7 @@ struct EventProcessor: Sendable {
     private func cartUpdated(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
         let cart = try wire.decodeCartUpdated(try value(of: record))
         // Equal bytes are equal strings; only other bytes need the key decoded as a string.
-        guard record.key.map({ cart.cartId.utf8.elementsEqual($0) }) == true || record.keyString == cart.cartId else {
+        guard record.key.map({ Self.utf8(of: cart.cartId, equals: $0) }) == true || record.keyString == cart.cartId else {
             // State is partitioned by key: a cart under the wrong key would split its state.
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
         }
@@ -144,6 +145,15 @@ struct EventProcessor: Sendable {
             throw EventDecodingError(reason: "the cart's state would grow to \(bytes.count) bytes, over the limit of \(maxStateBytes) (one changelog record): event refused, the cart keeps its previous state")
         }
         store.replace(cartId, partition: partition, encoded: bytes, lastActivity: cart.lastActivity)
+    }
+
+    /// Whether `string`'s UTF-8 is `bytes`, compared in place.
+    private static func utf8(of string: String, equals bytes: [UInt8]) -> Bool {
+        string.utf8.withContiguousStorageIfAvailable { utf8 in
+            bytes.withUnsafeBufferPointer { bytes in
+                utf8.count == bytes.count && (utf8.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, utf8.count) == 0)
+            }
+        } ?? string.utf8.elementsEqual(bytes)
     }
 
     /// Refuses an event whose time is implausibly far from when it was written to Kafka.
