@@ -210,6 +210,7 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
     /// found by fingerprint and bytes; a string that is not ASCII can be `==` to one that is
     /// (the Kelvin sign to `K`, the Greek question mark to `;`, U+1FEF to a backtick) or to
     /// other bytes, so every comparison involving one is made as `String`s.
+    @inline(__always)
     private func sharedStringIndex(of value: String, utf8: UnsafeBufferPointer<UInt8>, fingerprint: UInt64) -> Int? {
         if !sharedIndex.isEmpty { return sharedIndex[value] }
         guard sharedCount > 0 else { return nil }
@@ -292,9 +293,14 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
                 first = (first ^ word) &* 0x9E37_79B9_7F4A_7C15
                 offset += 8
             }
+        } else if length >= 4 {
+            // Two four-byte loads cover the 4 to 7 bytes (overlapping): given the length, a
+            // different string gives different words.
+            first = UInt64(raw.loadUnaligned(as: UInt32.self))
+            last = UInt64(raw.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)) << 32
+            high = first | last
         } else {
-            first = 0
-            for index in 0..<length { first |= UInt64(start[index]) << (8 * index) }
+            first = UInt64(start[0]) | UInt64(start[length >> 1]) << 8 | UInt64(start[length - 1]) << 16
             last = first
             high = first
         }
