@@ -43,8 +43,27 @@ public struct BinaryReader: Sendable {
     }
 
     /// An unsigned LEB128 varint that must fit `T`.
+    ///
+    /// Most varints in a record (counts, string lengths, back-references, quantities) are
+    /// below 128, one byte: that case is read here, inline, and the rest by
+    /// ``readLongVarint(_:_:)``.
+    @inline(__always)
     public mutating func readVarint<T: UnsignedInteger & FixedWidthInteger>(
         _ type: T.Type = UInt64.self, _ field: @autoclosure () -> String
+    ) throws(BinaryDecodingError) -> T {
+        if offset < bytes.count {
+            let byte = bytes[offset]
+            if byte < 0x80 {
+                offset += 1
+                return T(byte)
+            }
+        }
+        return try readLongVarint(type, field())
+    }
+
+    /// ``readVarint(_:_:)`` for any length, checking the end of data and `T`'s range.
+    private mutating func readLongVarint<T: UnsignedInteger & FixedWidthInteger>(
+        _ type: T.Type, _ field: @autoclosure () -> String
     ) throws(BinaryDecodingError) -> T {
         let start = offset
         var value: T = 0

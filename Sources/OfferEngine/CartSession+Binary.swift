@@ -83,8 +83,10 @@ extension CartSession {
         for _ in 0..<presentationCount {
             let start = reader.offset
             let presentation = try Presentation(from: &reader, relativeTo: base)
-            guard presentations.updateValue(presentation, forKey: presentation.presentationId) == nil else {
-                throw reader.error("presentation \(presentation.presentationId) appears twice", at: start)
+            let id = presentation.presentationId
+            // Moved in, not copied (a copy retains each of its strings and arrays).
+            guard presentations.updateValue(consume presentation, forKey: id) == nil else {
+                throw reader.error("presentation \(id) appears twice", at: start)
             }
         }
         let countCount = try reader.readCount("presentationCounts count", limit: 100_000)
