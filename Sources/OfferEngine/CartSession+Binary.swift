@@ -8,8 +8,8 @@ extension CartSession {
         cart.encode(into: &writer)
         writer.writeCount(presentations.count)
         forEachPresentationInKeyOrder { keyBits, index in
-            // Read in place through `values` (the element subscript would copy the
-            // presentation, retaining each of its strings and arrays).
+            // A copy (retaining its strings and arrays): `Dictionary.Values` has no
+            // borrowing subscript to read it in place.
             let presentation = presentations.values[index]
             // The key is the presentation's own id, so each id is parsed once. (A canonical
             // UUID is `==` only to the same bytes: no other characters are canonically
