@@ -43,8 +43,27 @@ public struct BinaryReader: Sendable {
     }
 
     /// An unsigned LEB128 varint that must fit `T`.
+    ///
+    /// Most varints in a record (counts, string lengths, back-references, quantities) are
+    /// below 128, one byte: that case is read here, inline, and the rest by
+    /// ``readLongVarint(_:_:)``.
+    @inline(__always)
     public mutating func readVarint<T: UnsignedInteger & FixedWidthInteger>(
         _ type: T.Type = UInt64.self, _ field: @autoclosure () -> String
+    ) throws(BinaryDecodingError) -> T {
+        if offset < bytes.count {
+            let byte = bytes[offset]
+            if byte < 0x80 {
+                offset += 1
+                return T(byte)
+            }
+        }
+        return try readLongVarint(type, field())
+    }
+
+    /// ``readVarint(_:_:)`` for any length, checking the end of data and `T`'s range.
+    private mutating func readLongVarint<T: UnsignedInteger & FixedWidthInteger>(
+        _ type: T.Type, _ field: @autoclosure () -> String
     ) throws(BinaryDecodingError) -> T {
         let start = offset
         var value: T = 0
@@ -166,12 +185,35 @@ public struct BinaryReader: Sendable {
             let utf8 = UnsafeBufferPointer(rebasing: buffer[start..<start + length])
             // Ids are ASCII, which needs no validation and no repair: the specialized decoding
             // initializer is then exact, and far cheaper than the generic validating one.
-            if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+            if Self.isASCII(utf8) { return String(decoding: utf8, as: UTF8.self) }
             return String(validating: utf8, as: UTF8.self)
         }
         guard let value else { throw error("\(field()): not valid UTF-8") }
         offset += length
         return value
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(start)
+        let count = bytes.count
+        var high: UInt64 = 0
+        var offset = 0
+        while offset &+ 8 <= count {
+            high |= raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            offset &+= 8
+        }
+        if offset < count {
+            if count >= 8 {
+                // The last eight bytes, overlapping ones already checked.
+                high |= raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            } else {
+                while offset < count { high |= UInt64(start[offset]); offset &+= 1 }
+            }
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     private static let decimalLimit: UInt128 = {

@@ -7,50 +7,71 @@ extension CartSession {
     public func encode(into writer: inout BinaryWriter, relativeTo base: EventTime) {
         cart.encode(into: &writer)
         writer.writeCount(presentations.count)
-        for (keyBits, index) in presentationsInKeyOrder() {
-            let (key, presentation) = presentations[index]
+        forEachPresentationInKeyOrder { keyBits, index in
+            // A copy (retaining its strings and arrays): `Dictionary.Values` has no
+            // borrowing subscript to read it in place.
+            let presentation = presentations.values[index]
             // The key is the presentation's own id, so each id is parsed once. (A canonical
             // UUID is `==` only to the same bytes: no other characters are canonically
             // equivalent to hex digits and dashes.)
-            let idBits = key == presentation.presentationId ? keyBits : BinaryWriter.canonicalUUID(presentation.presentationId)
+            let idBits = presentations.keys[index] == presentation.presentationId
+                ? keyBits : BinaryWriter.canonicalUUID(presentation.presentationId)
             presentation.encode(into: &writer, relativeTo: base, uuid: idBits)
         }
         writer.writeCount(presentationCounts.count)
-        for (offerId, count) in presentationCounts.sorted(by: { $0.key < $1.key }) {
+        Self.forEachInKeyOrder(presentationCounts) { offerId, count in
             writer.writeSharedString(offerId)
             writer.writeSignedVarint(Int64(count))
         }
         writer.writeCount(declinedOffers.count)
-        for (offerId, time) in declinedOffers.sorted(by: { $0.key < $1.key }) {
+        Self.forEachInKeyOrder(declinedOffers) { offerId, time in
             writer.writeSharedString(offerId)
             writer.writeTime(time, relativeTo: base)
         }
     }
 
-    /// Where each presentation is in ``presentations``, in the order of their keys as
-    /// `String`s, with the key's ``BinaryWriter/canonicalUUID(_:)``.
+    /// `body` for each entry of `dictionary`, in the order of the keys as `String`s. Most
+    /// sessions have none or one of each, which need no sorted copy.
+    private static func forEachInKeyOrder<Value>(_ dictionary: [String: Value], _ body: (String, Value) -> Void) {
+        if dictionary.count <= 1 {
+            for (key, value) in dictionary { body(key, value) }
+            return
+        }
+        for (key, value) in dictionary.sorted(by: { $0.key < $1.key }) { body(key, value) }
+    }
+
+    /// `body` with where each presentation is in ``presentations``, in the order of their
+    /// keys as `String`s, and the key's ``BinaryWriter/canonicalUUID(_:)``.
     ///
     /// The engine's ids are all canonical UUIDs, whose text orders as their bits do (fixed
     /// dashes, and `0`–`9` sort before `a`–`f` as their values do), so they are sorted as
     /// integers: comparing 36-character strings was most of the encoder's sorting time. A
-    /// session with any other id is sorted as strings.
-    private func presentationsInKeyOrder() -> [(keyBits: UInt128?, index: Dictionary<String, Presentation>.Index)] {
-        var ordered: [(keyBits: UInt128?, index: Dictionary<String, Presentation>.Index)] = []
-        ordered.reserveCapacity(presentations.count)
-        var allCanonical = true
-        var index = presentations.startIndex
-        while index != presentations.endIndex {
-            let keyBits = BinaryWriter.canonicalUUID(presentations.keys[index])
-            allCanonical = allCanonical && keyBits != nil
-            ordered.append((keyBits, index))
-            presentations.formIndex(after: &index)
+    /// session with any other id is sorted as strings. The order is worked out in a
+    /// temporary buffer (on the stack for the usual few presentations), not a new array.
+    private func forEachPresentationInKeyOrder(_ body: (UInt128?, Dictionary<String, Presentation>.Index) -> Void) {
+        typealias Entry = (keyBits: UInt128?, index: Dictionary<String, Presentation>.Index)
+        let count = presentations.count
+        guard count > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Entry.self, capacity: count) { ordered in
+            var allCanonical = true
+            var index = presentations.startIndex
+            var position = 0
+            while index != presentations.endIndex {
+                let keyBits = BinaryWriter.canonicalUUID(presentations.keys[index])
+                allCanonical = allCanonical && keyBits != nil
+                (ordered.baseAddress! + position).initialize(to: (keyBits, index))
+                position += 1
+                presentations.formIndex(after: &index)
+            }
+            var sorting = ordered
+            if allCanonical {
+                sorting.sort { $0.keyBits! < $1.keyBits! }
+            } else {
+                sorting.sort { presentations.keys[$0.index] < presentations.keys[$1.index] }
+            }
+            for entry in ordered { body(entry.keyBits, entry.index) }
+            _ = ordered.deinitialize()
         }
-        if allCanonical {
-            ordered.sort { $0.keyBits! < $1.keyBits! }
-        } else {
-            ordered.sort { presentations.keys[$0.index] < presentations.keys[$1.index] }
-        }
-        return ordered
     }
 
     /// Reads what ``encode(into:relativeTo:)`` wrote, with the same `base`.
@@ -62,12 +83,14 @@ extension CartSession {
         for _ in 0..<presentationCount {
             let start = reader.offset
             let presentation = try Presentation(from: &reader, relativeTo: base)
-            guard presentations.updateValue(presentation, forKey: presentation.presentationId) == nil else {
-                throw reader.error("presentation \(presentation.presentationId) appears twice", at: start)
+            let id = presentation.presentationId
+            // Moved in, not copied (a copy retains each of its strings and arrays).
+            guard presentations.updateValue(consume presentation, forKey: id) == nil else {
+                throw reader.error("presentation \(id) appears twice", at: start)
             }
         }
         let countCount = try reader.readCount("presentationCounts count", limit: 100_000)
-        var presentationCounts: [String: Int] = [:]
+        var presentationCounts = [String: Int](minimumCapacity: countCount)
         for _ in 0..<countCount {
             let start = reader.offset
             let offerId = try reader.readSharedString("presentationCounts offerId")
@@ -81,7 +104,7 @@ extension CartSession {
             }
         }
         let declineCount = try reader.readCount("declinedOffers count", limit: 100_000)
-        var declinedOffers: [String: EventTime] = [:]
+        var declinedOffers = [String: EventTime](minimumCapacity: declineCount)
         for _ in 0..<declineCount {
             let start = reader.offset
             let offerId = try reader.readSharedString("declinedOffers offerId")

@@ -4,9 +4,10 @@ extension CartSnapshot {
     public func encode(into writer: inout BinaryWriter) {
         writer.writeSignedVarint(version)
         writer.writeCount(lines.count)
-        for line in lines {
-            writer.writeSharedString(line.lineId)
-            writer.writeSignedVarint(Int64(line.quantity))
+        // By index, which reads each line in place (a `for in` copies it, retaining its id).
+        for index in lines.indices {
+            writer.writeSharedString(lines[index].lineId)
+            writer.writeSignedVarint(Int64(lines[index].quantity))
         }
     }
 

@@ -36,21 +36,22 @@ extension Presentation {
         }
         writer.writeSharedString(offerId)
         writer.writeCount(triggerLineIds.count)
-        for lineId in triggerLineIds { writer.writeSharedString(lineId) }
+        // By index, which reads each element in place (a `for in` copies it, retaining it).
+        for index in triggerLineIds.indices { writer.writeSharedString(triggerLineIds[index]) }
         writer.writeFixed64(triggerSignature)
         writer.writeTime(presentedAt, relativeTo: base)
         writer.writeTime(expiresAt, relativeTo: presentedAt)
         writer.writeCount(items.count)
-        for item in items {
+        for index in items.indices {
             var itemFlags: UInt8 = 0
-            if item.compareAtPrice != nil { itemFlags |= ItemFlag.compareAtPrice }
-            if item.matchesTriggerQuantity { itemFlags |= ItemFlag.matchesTriggerQuantity }
+            if items[index].compareAtPrice != nil { itemFlags |= ItemFlag.compareAtPrice }
+            if items[index].matchesTriggerQuantity { itemFlags |= ItemFlag.matchesTriggerQuantity }
             writer.writeByte(itemFlags)
-            writer.writeSharedString(item.productId)
-            writer.writeSharedString(item.variantId)
-            writer.writeSignedVarint(Int64(item.quantity))
-            writer.writeDecimal(item.unitPrice)
-            if let compareAtPrice = item.compareAtPrice { writer.writeDecimal(compareAtPrice) }
+            writer.writeSharedString(items[index].productId)
+            writer.writeSharedString(items[index].variantId)
+            writer.writeSignedVarint(Int64(items[index].quantity))
+            writer.writeDecimal(items[index].unitPrice)
+            if let compareAtPrice = items[index].compareAtPrice { writer.writeDecimal(compareAtPrice) }
         }
     }
 

@@ -26,11 +26,11 @@ struct StoredCart: Sendable, Hashable {
 
     /// The binary record, in format ``formatVersion``. The same state gives the same bytes.
     func encoded() -> [UInt8] {
-        var writer = BinaryWriter(capacity: 512)
-        writer.writeByte(Self.formatVersion)
-        writer.writeTime(lastActivity)
-        session.encode(into: &writer, relativeTo: lastActivity)
-        return writer.bytes
+        BinaryWriter.bytes { writer in
+            writer.writeByte(Self.formatVersion)
+            writer.writeTime(lastActivity)
+            session.encode(into: &writer, relativeTo: lastActivity)
+        }
     }
 
     /// The `lastActivity` of an encoded record, read from its header without decoding the
