@@ -101,11 +101,10 @@ extension OfferEngine {
         let triggerLineIds = facts.lineIds(of: triggerLines)
         let expiresAt = compiled.offer.expiry(presentedAt: cart.occurredAt)
         if selection.presented.isEmpty {
-            // Room for every presentation this event can still make (this one included): at
-            // most one resize of each per event instead of one per presentation.
-            let room = min(settings.maxOffersPerCart - selection.shown + 1, 4)
-            current.presentations.reserveCapacity(current.presentations.count + room)
-            selection.presented.reserveCapacity(room)
+            // Room for every presentation this event can still make (this one included): one
+            // allocation instead of one per presentation. (The session's dictionary is left to
+            // grow: `Dictionary.reserveCapacity` is not specialized and cost more than it saved.)
+            selection.presented.reserveCapacity(min(settings.maxOffersPerCart - selection.shown + 1, 4))
         }
         current.presentations[presentationId] = Presentation(
             presentationId: presentationId, offerId: compiled.offer.offerId, offerKind: compiled.offer.kind,

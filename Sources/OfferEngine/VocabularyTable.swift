@@ -82,6 +82,15 @@ struct VocabularyTable: Sendable {
         }
     }
 
+    /// `value`'s bytes and length packed into two words when it is ASCII and at most
+    /// ``maximumLength`` bytes long, `nil` otherwise. Two packable strings are equal
+    /// (`String ==`, canonical equivalence) exactly when their packings are.
+    @inline(__always)
+    static func packedASCII(_ value: String) -> (low: UInt64, high: UInt64)? {
+        guard case .packed(let low, let high) = packed(value) else { return nil }
+        return (low, high)
+    }
+
     /// A value as the table keys it.
     private enum Packing {
         /// Bytes 0–7 in `low`, bytes 8–14 in `high` (little-endian, zero-padded), the length

@@ -102,4 +102,19 @@ struct VocabularyTableTests {
         #expect(codes.product(0) == vocabulary.products["K"])
         #expect(codes.tags(0).count == 2)
     }
+
+    @Test("cart facts tell repeated line ids as String == does: packed ASCII ids by their words, others by canonical equivalence")
+    func lineIdUniqueness() {
+        func unique(_ ids: [String]) -> Bool {
+            CartFacts(Build.cart(ids.map { Build.line($0, product: "p") })).lineIdsAreUnique
+        }
+        #expect(unique(["line-1", "line-2", "line-10", "a", "a\u{0}"]))
+        #expect(!unique(["line-1", "line-2", "line-1"]))
+        #expect(!unique(["K", "x", "\u{212A}"]))                 // KELVIN SIGN == "K"
+        #expect(!unique(["caf\u{E9}", "cafe\u{301}"]))
+        #expect(unique(["K", "k", "\u{212B}"]))
+        #expect(!unique(["a-line-id-longer-than-15", "a-line-id-longer-than-15"]))
+        #expect(unique(["a-line-id-longer-than-15", "a-line-id-longer-than-16"]))
+        #expect(unique([]))
+    }
 }
