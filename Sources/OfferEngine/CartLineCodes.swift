@@ -22,41 +22,56 @@ struct CartLineCodes: Sendable {
         let count = lines.count
         self.lineCount = count
         self.vocabulary = vocabulary
-        // Reserved and appended rather than `init(repeating:count:)`, whose unspecialized
-        // allocation looks the array's type up at run time (hundreds of instructions).
+        let fixed = 6 * count + 2
+        // The most codes there can be: every collection and tag value of the lines, should
+        // the vocabulary hold them all.
+        let codesCollections = !vocabulary.collections.isEmpty
+        let codesTags = !vocabulary.tags.isEmpty
+        // Reserved and filled rather than `init(repeating:count:)` or
+        // `init(unsafeUninitializedCapacity:)`, whose unspecialized allocations look the
+        // array's type up at run time (hundreds of instructions).
         var storage: [Int32] = []
-        storage.reserveCapacity(6 * count + 2)
-        for _ in 0..<6 * count + 2 { storage.append(-1) }
-        // Lines are read in place (a copy would retain every field); a field no selector
-        // uses is not looked up.
-        if !vocabulary.products.isEmpty {
-            for index in 0..<count { storage[index] = vocabulary.products[lines[index].productId] ?? -1 }
-        }
-        if !vocabulary.variants.isEmpty {
-            for index in 0..<count { storage[count + index] = vocabulary.variants[lines[index].variantId] ?? -1 }
-        }
-        if !vocabulary.productTypes.isEmpty {
-            for index in 0..<count {
-                if let value = lines[index].productType { storage[2 * count + index] = vocabulary.productTypes[value] ?? -1 }
+        storage.reserveCapacity(fixed + (codesCollections || codesTags ? 4 * count : 0))
+        storage.append(contentsOf: repeatElement(-1, count: fixed))
+        // Lines are read in place (a copy would retain every field), and the fixed part is
+        // written through a pointer; a field no selector uses is not looked up.
+        lines.withUnsafeBufferPointer { lines in
+            storage.withUnsafeMutableBufferPointer { storage in
+                if !vocabulary.products.isEmpty {
+                    for index in 0..<count { storage[index] = vocabulary.productTable.code(lines[index].productId) ?? -1 }
+                }
+                if !vocabulary.variants.isEmpty {
+                    for index in 0..<count { storage[count + index] = vocabulary.variantTable.code(lines[index].variantId) ?? -1 }
+                }
+                if !vocabulary.productTypes.isEmpty {
+                    for index in 0..<count {
+                        if let value = lines[index].productType { storage[2 * count + index] = vocabulary.productTypeTable.code(value) ?? -1 }
+                    }
+                }
+                if !vocabulary.vendors.isEmpty {
+                    for index in 0..<count {
+                        if let value = lines[index].vendor { storage[3 * count + index] = vocabulary.vendorTable.code(value) ?? -1 }
+                    }
+                }
+                if !codesCollections, !codesTags {
+                    // No collection or tag codes: every line's (empty) range starts at the end.
+                    for position in 4 * count..<fixed { storage[position] = Int32(fixed) }
+                }
             }
-        }
-        if !vocabulary.vendors.isEmpty {
+            guard codesCollections || codesTags else { return }
             for index in 0..<count {
-                if let value = lines[index].vendor { storage[3 * count + index] = vocabulary.vendors[value] ?? -1 }
+                storage[4 * count + index] = Int32(storage.count)
+                guard codesCollections, let values = lines[index].collectionIds else { continue }
+                for value in values { if let code = vocabulary.collectionTable.code(value) { storage.append(code) } }
             }
+            storage[5 * count] = Int32(storage.count)
+            for index in 0..<count {
+                storage[5 * count + 1 + index] = Int32(storage.count)
+                guard codesTags, let values = lines[index].tags else { continue }
+                for value in values { if let code = vocabulary.tagTable.code(value) { storage.append(code) } }
+            }
+            storage[6 * count + 1] = Int32(storage.count)
         }
-        for index in 0..<count {
-            storage[4 * count + index] = Int32(storage.count)
-            guard !vocabulary.collections.isEmpty, let values = lines[index].collectionIds else { continue }
-            for value in values { if let code = vocabulary.collections[value] { storage.append(code) } }
-        }
-        storage[5 * count] = Int32(storage.count)
-        for index in 0..<count {
-            storage[5 * count + 1 + index] = Int32(storage.count)
-            guard !vocabulary.tags.isEmpty, let values = lines[index].tags else { continue }
-            for value in values { if let code = vocabulary.tags[value] { storage.append(code) } }
-        }
-        storage[6 * count + 1] = Int32(storage.count)
         self.storage = storage
     }
 

@@ -3,9 +3,9 @@
 ///
 /// A cart event looks each of its lines' values up once (``codes(of:)``); every offer then
 /// compares small integers instead of strings. A line value the vocabulary does not hold is
-/// named by no selector, so it matches none. Lookups go through `Dictionary<String, _>`,
+/// named by no selector, so it matches none. Lookups answer as `Dictionary<String, _>` does,
 /// which compares as `String ==` does (canonical equivalence), so coded answers are the
-/// string answers.
+/// string answers (``VocabularyTable`` says when it compares bytes instead).
 ///
 /// A class, so a cart's codes can tell (by identity) which vocabulary they were made with.
 final class CatalogVocabulary: Sendable {
@@ -15,6 +15,14 @@ final class CatalogVocabulary: Sendable {
     let tags: [String: Int32]
     let productTypes: [String: Int32]
     let vendors: [String: Int32]
+    /// The same codes, for looking a cart's values up (``VocabularyTable/code(_:)`` answers
+    /// as the dictionary does, mostly without hashing a `String`).
+    let productTable: VocabularyTable
+    let variantTable: VocabularyTable
+    let collectionTable: VocabularyTable
+    let tagTable: VocabularyTable
+    let productTypeTable: VocabularyTable
+    let vendorTable: VocabularyTable
 
     /// The values of every `cartContains` anywhere in `criteria` (under `not` and `any`
     /// too).
@@ -27,6 +35,12 @@ final class CatalogVocabulary: Sendable {
         tags = builder.tags
         productTypes = builder.productTypes
         vendors = builder.vendors
+        productTable = VocabularyTable(products)
+        variantTable = VocabularyTable(variants)
+        collectionTable = VocabularyTable(collections)
+        tagTable = VocabularyTable(tags)
+        productTypeTable = VocabularyTable(productTypes)
+        vendorTable = VocabularyTable(vendors)
     }
 
     convenience init(offers: [Offer]) {

@@ -20,9 +20,11 @@ final class CompiledCriteria: Sendable {
         case not(Int)
         /// An index in `contains`.
         case cartContains(Int)
-        case subtotal(AmountRange)
-        case itemCount(CountRange)
-        case lineCount(CountRange)
+        /// An index in `amounts` (a range kept out of the node, so nodes stay small to copy).
+        case subtotal(Int)
+        /// Indices in `counts`.
+        case itemCount(Int)
+        case lineCount(Int)
         /// An index in `others`: the conditions no hot path uses, evaluated as they are.
         case other(Int)
     }
@@ -36,6 +38,8 @@ final class CompiledCriteria: Sendable {
     /// The codes every `codedContains` selector lists, back to back.
     private let selectorCodes: [Int32]
     private let others: [DisplayCriteria]
+    private let amounts: [AmountRange]
+    private let counts: [CountRange]
     /// The vocabulary `codedContains` is in.
     let vocabulary: CatalogVocabulary
 
@@ -55,6 +59,8 @@ final class CompiledCriteria: Sendable {
         codedContains = tree.codedContains
         selectorCodes = tree.selectorCodes
         others = tree.others
+        amounts = tree.amounts
+        counts = tree.counts
         self.vocabulary = vocabulary
     }
 
@@ -80,6 +86,8 @@ final class CompiledCriteria: Sendable {
         var codedContains: [CodedContains] = []
         var selectorCodes: [Int32] = []
         var others: [DisplayCriteria] = []
+        var amounts: [AmountRange] = []
+        var counts: [CountRange] = []
 
         mutating func code(_ field: IndexKey.Field, _ values: [String]?) -> Range<Int>? {
             guard let values else { return nil }
@@ -111,11 +119,14 @@ final class CompiledCriteria: Sendable {
                     productTypes: code(.productType, condition.productTypes), vendors: code(.vendor, condition.vendors),
                     minQuantity: condition.minQuantity ?? 1, maxQuantity: condition.maxQuantity, matchAll: condition.match == .all))
             case .subtotal(let range):
-                nodes[index] = .subtotal(range)
+                nodes[index] = .subtotal(amounts.count)
+                amounts.append(range)
             case .itemCount(let range):
-                nodes[index] = .itemCount(range)
+                nodes[index] = .itemCount(counts.count)
+                counts.append(range)
             case .lineCount(let range):
-                nodes[index] = .lineCount(range)
+                nodes[index] = .lineCount(counts.count)
+                counts.append(range)
             case .currency, .customer, .attribute, .schedule, .excludes:
                 nodes[index] = .other(others.count)
                 others.append(criteria)
@@ -159,12 +170,12 @@ final class CompiledCriteria: Sendable {
             guard let matched else { return false }
             triggers.formUnion(matched)
             return true
-        case .subtotal(let range):
-            return range.contains(facts.effectiveSubtotal)
-        case .itemCount(let range):
-            return range.contains(facts.itemCount)
-        case .lineCount(let range):
-            return range.contains(facts.lines.count)
+        case .subtotal(let position):
+            return amounts[position].contains(facts.effectiveSubtotal)
+        case .itemCount(let position):
+            return counts[position].contains(facts.itemCount)
+        case .lineCount(let position):
+            return counts[position].contains(facts.lines.count)
         case .other(let position):
             return others[position].holds(in: facts, triggers: &triggers)
         }

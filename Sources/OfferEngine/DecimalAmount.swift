@@ -143,6 +143,10 @@ public struct DecimalAmount: Sendable, Hashable, Comparable, Codable, CustomStri
     // Both sides are at most `maximumDigits` digits with scale at most `maximumScale`, so
     // aligning scales cannot overflow Int128.
     private static func compare(_ lhs: DecimalAmount, _ rhs: DecimalAmount) -> Int {
+        // Amounts of one currency mostly share a scale: nothing to align.
+        if lhs.scale == rhs.scale {
+            return lhs.mantissa == rhs.mantissa ? 0 : (lhs.mantissa < rhs.mantissa ? -1 : 1)
+        }
         let scale = max(lhs.scale, rhs.scale)
         let a = lhs.mantissa * powerOfTen(scale - lhs.scale)
         let b = rhs.mantissa * powerOfTen(scale - rhs.scale)

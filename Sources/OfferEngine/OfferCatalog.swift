@@ -7,8 +7,9 @@ public struct OfferCatalog: Sendable, Hashable {
     private let byId: [String: Offer]
     /// Offers by what their `cartContains` conditions look for.
     let index: OfferIndex
-    /// Each offer's display criteria compiled for evaluation, by rank.
-    let compiledCriteria: [CompiledCriteria]
+    /// Each offer with its display criteria compiled and what judging it reads worked out,
+    /// by rank.
+    let compiledOffers: [CompiledOffer]
     /// The values the offers' criteria name, numbered: a cart event codes its lines in it
     /// once, and criteria and index compare the codes.
     let vocabulary: CatalogVocabulary
@@ -41,7 +42,7 @@ public struct OfferCatalog: Sendable, Hashable {
         let vocabulary = CatalogVocabulary(offers: self.offers)
         self.vocabulary = vocabulary
         self.index = OfferIndex(offers: self.offers, vocabulary: vocabulary)
-        self.compiledCriteria = self.offers.map { CompiledCriteria($0.displayCriteria, vocabulary: vocabulary) }
+        self.compiledOffers = self.offers.map { CompiledOffer($0, vocabulary: vocabulary) }
     }
 
     /// Loads a catalog document, `{"offers": [...]}`, reporting every problem of every offer
@@ -99,7 +100,7 @@ public struct OfferCatalog: Sendable, Hashable {
     }
 
     /// The ranks (positions in ``offers``) ``forEachCandidate(for:_:)`` visits, for the cart
-    /// of `facts`: for the engine, which also reads the offer's ``compiledCriteria``.
+    /// of `facts`: for the engine, which reads the offer's ``compiledOffers``.
     func candidateRanks(for facts: CartFacts) -> OfferIndex.Candidates {
         index.candidates(of: facts.codes.vocabulary === vocabulary ? facts.codes : vocabulary.codes(of: facts.lines))
     }

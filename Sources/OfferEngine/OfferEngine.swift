@@ -91,12 +91,12 @@ public struct OfferEngine: Sendable {
             if indexed {
                 var candidates = catalog.candidateRanks(for: facts)
                 while !selection.isComplete(limit: limit), let rank = candidates.next() {
-                    _ = judge(catalog.offers[rank], rank: rank, facts: facts, session: &current, selection: &selection,
+                    _ = judge(rank: rank, facts: facts, session: &current, selection: &selection,
                               availability: availability, explaining: false)
                 }
             } else {
                 for rank in catalog.offers.indices where !selection.isComplete(limit: limit) {
-                    _ = judge(catalog.offers[rank], rank: rank, facts: facts, session: &current, selection: &selection,
+                    _ = judge(rank: rank, facts: facts, session: &current, selection: &selection,
                               availability: availability, explaining: false)
                 }
             }

@@ -18,12 +18,16 @@ extension OfferEngine {
     /// The session a cart event is evaluated against: `session` (or a new one) holding the
     /// cart, without expired presentations and retired offers.
     func prepareSession(for cart: CartUpdated, _ session: consuming CartSession?) -> CartSession {
-        var current: CartSession
-        if let session {
-            current = session
-            current.cart = CartSnapshot(cart)
-        } else {
-            current = CartSession(cart: CartSnapshot(cart))
+        var current = session ?? CartSession(cart: CartSnapshot(version: cart.version, lines: []))
+        // `CartSnapshot(cart)`, written over the previous snapshot: its lines' storage is
+        // reused when the session holds the only reference, and lines are read in place.
+        current.cart.version = cart.version
+        current.cart.lines.removeAll(keepingCapacity: true)
+        current.cart.lines.reserveCapacity(cart.lines.count)
+        cart.lines.withUnsafeBufferPointer { lines in
+            for index in lines.indices {
+                current.cart.lines.append(CartSnapshot.Line(lineId: lines[index].lineId, quantity: lines[index].quantity))
+            }
         }
         forgetExpired(in: &current, at: cart.occurredAt)
         forgetRetiredOffers(in: &current)
@@ -41,26 +45,35 @@ extension OfferEngine {
     /// - Parameter explaining: find the failing condition's path when the criteria do not
     ///   hold (the hot path does not need it).
     ///
-    /// The offer is borrowed from the catalog (at `rank`, whose compiled criteria are read):
-    /// copying it would retain every field.
+    /// The offer at `rank` is read in place through its ``CompiledOffer`` (`compiled.offer.x`),
+    /// never copied: a copy of an `Offer` (even into a `borrowing` parameter) retains every field.
     func judge(
-        _ offer: borrowing Offer, rank: Int, facts: CartFacts, session current: inout CartSession,
+        rank: Int, facts: CartFacts, session current: inout CartSession,
+        selection: inout Selection, availability: ProductAvailability, explaining: Bool
+    ) -> OfferVerdict {
+        let compiled = catalog.compiledOffers[rank]
+        return judge(compiled, facts: facts, session: &current, selection: &selection,
+                     availability: availability, explaining: explaining)
+    }
+
+    private func judge(
+        _ compiled: CompiledOffer, facts: CartFacts, session current: inout CartSession,
         selection: inout Selection, availability: ProductAvailability, explaining: Bool
     ) -> OfferVerdict {
         let cart = facts.cart
-        guard offer.status == .active else { return .inactive(offer.status) }
-        guard offer.isLive(at: cart.occurredAt) else { return .outOfSchedule }
-        guard offer.currency.map({ $0 == cart.currency }) ?? true, offer.items.allSatisfy({ $0.isPriced(in: cart.currency) }) else {
+        guard compiled.offer.status == .active else { return .inactive(compiled.offer.status) }
+        guard compiled.offer.isLive(at: cart.occurredAt) else { return .outOfSchedule }
+        guard compiled.offer.currency.map({ $0 == cart.currency }) ?? true, compiled.itemsArePriced(in: cart.currency) else {
             return .otherCurrency
         }
-        guard current.declinedOffers.isEmpty || current.declinedOffers[offer.offerId] == nil else { return .declined }
-        guard offer.showWhenItemsInCart || !offer.items.allSatisfy({ facts.containsVariant($0.variantId) }) else { return .itemsInCart }
+        guard current.declinedOffers.isEmpty || current.declinedOffers[compiled.offer.offerId] == nil else { return .declined }
+        guard compiled.offer.showWhenItemsInCart || !compiled.itemVariantIds.allSatisfy({ facts.containsVariant($0) }) else { return .itemsInCart }
         var matched = LineSet()
-        guard catalog.compiledCriteria[rank].holds(in: facts, triggers: &matched) else {
-            return .criteriaUnmet(explaining ? offer.displayCriteria.firstFailure(in: cart) : Self.unexplained)
+        guard compiled.criteria.holds(in: facts, triggers: &matched) else {
+            return .criteriaUnmet(explaining ? compiled.offer.displayCriteria.firstFailure(in: cart) : Self.unexplained)
         }
         let triggerLines = facts.triggerLines(matched)
-        guard let items = offer.resolvedItems(currency: cart.currency, triggerQuantity: facts.totalQuantity(of: triggerLines)) else {
+        guard let items = compiled.resolvedItems(currency: cart.currency, triggerQuantity: facts.totalQuantity(of: triggerLines)) else {
             return .otherCurrency
         }
         // Most offers name no tracked variant: no tally for them.
@@ -69,38 +82,44 @@ extension OfferEngine {
             return .unavailable(variantId: short.variantId, reason: short.reason)
         }
         let signature = facts.triggerSignature(of: triggerLines)
-        let stillShown = current.livePresentation(of: offer.offerId, at: cart.occurredAt)?.triggerSignature == signature
+        let stillShown = current.livePresentation(of: compiled.offer.offerId, at: cart.occurredAt)?.triggerSignature == signature
         if !stillShown {
-            if let cap = offer.maxPresentationsPerCart, current.presentationCounts[offer.offerId, default: 0] >= cap { return .capped(cap) }
-            if offer.holdsOut(cartId: cart.cartId) { return .heldOut }
+            if let cap = compiled.offer.maxPresentationsPerCart, current.presentationCounts[compiled.offer.offerId, default: 0] >= cap { return .capped(cap) }
+            if compiled.offer.holdsOut(cartId: cart.cartId) { return .heldOut }
         }
         if let by = selection.stoppedBy { return .stopped(by: by) }
-        if let group = offer.exclusivityGroup, let by = selection.groups[group] { return .outranked(group: group, by: by) }
+        if let group = compiled.offer.exclusivityGroup, let by = selection.groups[group] { return .outranked(group: group, by: by) }
         if selection.shown >= settings.maxOffersPerCart { return .beyondLimit(settings.maxOffersPerCart) }
 
         selection.shown += 1
-        if let group = offer.exclusivityGroup { selection.groups[group] = offer.offerId }
-        if offer.stopAfter { selection.stoppedBy = offer.offerId }
+        if let group = compiled.offer.exclusivityGroup { selection.groups[group] = compiled.offer.offerId }
+        if compiled.offer.stopAfter { selection.stoppedBy = compiled.offer.offerId }
         if stillShown { return .stillShown }
 
         let presentationId = EventID.presentation(
-            cartTag: facts.cartTag, cartId: cart.cartId, offerId: offer.offerId, cartEventId: cart.eventId)
+            cartTag: facts.cartTag, cartId: cart.cartId, offerId: compiled.offer.offerId, cartEventId: cart.eventId)
         let triggerLineIds = facts.lineIds(of: triggerLines)
-        let expiresAt = offer.expiry(presentedAt: cart.occurredAt)
+        let expiresAt = compiled.offer.expiry(presentedAt: cart.occurredAt)
+        if selection.presented.isEmpty {
+            // Room for every presentation this event can still make (this one included): one
+            // allocation instead of one per presentation. (The session's dictionary is left to
+            // grow: `Dictionary.reserveCapacity` is not specialized and cost more than it saved.)
+            selection.presented.reserveCapacity(min(settings.maxOffersPerCart - selection.shown + 1, 4))
+        }
         current.presentations[presentationId] = Presentation(
-            presentationId: presentationId, offerId: offer.offerId, offerKind: offer.kind,
+            presentationId: presentationId, offerId: compiled.offer.offerId, offerKind: compiled.offer.kind,
             triggerLineIds: triggerLineIds, triggerSignature: signature,
-            items: zip(offer.items, items).map { Presentation.Item($1, matchesTriggerQuantity: $0.matchesTriggerQuantity) },
+            items: compiled.presentationItems(items),
             presentedAt: cart.occurredAt, expiresAt: expiresAt)
-        if let cap = offer.maxPresentationsPerCart {
-            current.presentationCounts[offer.offerId] = min(cap, current.presentationCounts[offer.offerId, default: 0] + 1)
+        if let cap = compiled.offer.maxPresentationsPerCart {
+            current.presentationCounts[compiled.offer.offerId] = min(cap, current.presentationCounts[compiled.offer.offerId, default: 0] + 1)
         }
         selection.presented.append(OfferPresented(
             eventId: EventID.derive("offer.presented", presentationId),
             presentationId: presentationId, cartId: cart.cartId, cartVersion: cart.version, cartEventId: cart.eventId,
-            offerId: offer.offerId, offerKind: offer.kind, triggerLineIds: triggerLineIds, items: items,
-            occurredAt: cart.occurredAt, expiresAt: expiresAt, offerVersion: offer.version,
-            experimentArm: offer.holdoutPercent == nil ? nil : .treatment))
+            offerId: compiled.offer.offerId, offerKind: compiled.offer.kind, triggerLineIds: triggerLineIds, items: items,
+            occurredAt: cart.occurredAt, expiresAt: expiresAt, offerVersion: compiled.offer.version,
+            experimentArm: compiled.offer.holdoutPercent == nil ? nil : .treatment))
         return .presented
     }
 
@@ -122,7 +141,7 @@ extension OfferEngine {
         return catalog.offers.indices.map { rank in
             let offer = catalog.offers[rank]
             let before = selection.presented.count
-            let verdict = judge(offer, rank: rank, facts: facts, session: &current, selection: &selection,
+            let verdict = judge(rank: rank, facts: facts, session: &current, selection: &selection,
                                 availability: availability, explaining: true)
             return OfferExplanation(offerId: offer.offerId, priority: offer.priority, verdict: verdict,
                                     presentation: selection.presented.count > before ? selection.presented.last : nil)

@@ -112,7 +112,15 @@ struct FNV1a {
     }
 
     mutating func add(_ text: String) {
-        for byte in text.utf8 { add(byte) }
+        // Through the bytes in place: iterating `utf8` costs several times the hashing.
+        let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            var value = self.value
+            for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            self.value = value
+        }
+        if hashed == nil {
+            for byte in text.utf8 { add(byte) }
+        }
     }
 
     /// The bytes of `String(number)`: an optional `-`, then the decimal digits.
