@@ -16,7 +16,7 @@ enum WireValidation {
                   line.quantity <= CartLine.maximumQuantity, !line.unitPrice.isNegative
             else { return false }
         }
-        guard lineIdsAreUnique(cart.lines) else { return false }
+        guard CartLine.idsAreUnique(cart.lines) else { return false }
         if let subtotal = cart.subtotal {
             if subtotal.isNegative { return false }
         } else if cart.linesTotal == nil {
@@ -46,20 +46,5 @@ enum WireValidation {
 
     private static func isCurrencyCode(_ value: String) -> Bool {
         value.utf8.count == 3 && value.utf8.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
-    }
-
-    /// Line ids compared as Swift strings (canonical equivalence), like the `Set` of
-    /// `problems(limits:)`; pairwise for the usual few lines.
-    private static func lineIdsAreUnique(_ lines: [CartLine]) -> Bool {
-        if lines.count > 32 {
-            var seen = Set<String>(minimumCapacity: lines.count)
-            return lines.allSatisfy { seen.insert($0.lineId).inserted }
-        }
-        for later in lines.indices {
-            for earlier in 0..<later where lines[earlier].lineId == lines[later].lineId {
-                return false
-            }
-        }
-        return true
     }
 }

@@ -34,34 +34,7 @@ final class CartFacts {
     /// Whether no two lines share an id (canonical equivalence, as `Set<String>` compares).
     /// Validated events always have unique ids; the engine still answers for others as if
     /// trigger lines were picked by id.
-    private(set) lazy var lineIdsAreUnique: Bool = {
-        if lines.count <= 32, let unique = Self.packedIdsAreUnique(lines) { return unique }
-        if lines.count > 32 {
-            var seen = Set<String>(minimumCapacity: lines.count)
-            return lines.allSatisfy { seen.insert($0.lineId).inserted }
-        }
-        for later in lines.indices {
-            for earlier in 0..<later where lines[earlier].lineId == lines[later].lineId { return false }
-        }
-        return true
-    }()
-
-    /// Whether no two of `lines` share an id, compared as packed words when every id is short
-    /// ASCII (equal words exactly when the strings are equal; see
-    /// ``VocabularyTable/packedASCII(_:)``); `nil` when some id is not, for `String ==` to
-    /// answer (a non-ASCII id can equal an ASCII one).
-    private static func packedIdsAreUnique(_ lines: [CartLine]) -> Bool? {
-        withUnsafeTemporaryAllocation(of: (low: UInt64, high: UInt64).self, capacity: lines.count) { packed -> Bool? in
-            lines.withUnsafeBufferPointer { lines -> Bool? in
-                for index in lines.indices {
-                    guard let words = VocabularyTable.packedASCII(lines[index].lineId) else { return nil }
-                    for earlier in 0..<index where packed[earlier] == words { return false }
-                    packed[index] = words
-                }
-                return true
-            }
-        }
-    }
+    private(set) lazy var lineIdsAreUnique: Bool = CartLine.idsAreUnique(lines)
 
     /// The variants of a large cart, hashed once; small carts are scanned.
     private lazy var variantIds: Set<String> = Set(lines.lazy.map(\.variantId))
