@@ -15,12 +15,11 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
     // @unchecked: the pointers are owned by this value alone (it cannot be copied), so
     // sending it sends them.
 
-    private var base: UnsafeMutablePointer<UInt8>
+    private var output: ByteOutput
     /// How many bytes were written.
-    public private(set) var count = 0
-    private var capacity: Int
-    /// Whether `base` was allocated here (and is freed here); a scratch buffer is not.
-    private var ownsBase: Bool
+    public var count: Int { output.count }
+    /// Where the written bytes start (valid until the next write).
+    private var base: UnsafeMutablePointer<UInt8> { output.base }
 
     /// Strings written with ``writeSharedString(_:)``, in order: a repeat refers to its
     /// index. Each is kept as a ``SharedEntry`` (a fingerprint and where its bytes are in the
@@ -57,9 +56,7 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
     static let scratchCapacity = 1024
 
     public init(capacity: Int = 256) {
-        self.capacity = max(capacity, 16)
-        base = .allocate(capacity: self.capacity)
-        ownsBase = true
+        output = ByteOutput(capacity: capacity)
         let sharedMemory = UnsafeMutableRawPointer.allocate(byteCount: Self.sharedByteCount, alignment: 8)
         (shared, sharedSlots) = Self.sharedLayout(sharedMemory)
         ownsShared = true
@@ -76,15 +73,12 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
     }
 
     private init(scratch: UnsafeMutableRawBufferPointer, shared: UnsafeMutableRawBufferPointer) {
-        base = scratch.bindMemory(to: UInt8.self).baseAddress!
-        capacity = scratch.count
-        ownsBase = false
+        output = ByteOutput(scratch: scratch)
         (self.shared, sharedSlots) = Self.sharedLayout(shared.baseAddress!)
         ownsShared = false
     }
 
     deinit {
-        if ownsBase { base.deallocate() }
         if ownsShared { UnsafeMutableRawPointer(shared).deallocate() }
     }
 
@@ -101,57 +95,30 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
     }
 
     /// The bytes written so far, as a new array of exactly their count.
-    public var bytes: [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { array, initialized in
-            if count > 0 { array.baseAddress!.initialize(from: base, count: count) }
-            initialized = count
-        }
-    }
+    public var bytes: [UInt8] { output.bytes }
 
     /// Makes room for `extra` more bytes; returns where they go.
     @inline(__always)
-    private mutating func reserve(_ extra: Int) -> UnsafeMutablePointer<UInt8> {
-        if capacity &- count < extra { grow(extra) }
-        return base + count
-    }
-
-    @inline(never)
-    private mutating func grow(_ extra: Int) {
-        let newCapacity = max(capacity * 2, count + extra)
-        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        storage.initialize(from: base, count: count)
-        if ownsBase { base.deallocate() }
-        base = storage
-        capacity = newCapacity
-        ownsBase = true
-    }
-
-    @inline(__always)
-    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress else { return }
-        reserve(bytes.count).update(from: source, count: bytes.count)
-        count += bytes.count
-    }
+    private mutating func reserve(_ extra: Int) -> UnsafeMutablePointer<UInt8> { output.reserve(extra) }
 
     public mutating func writeByte(_ byte: UInt8) {
-        reserve(1).pointee = byte
-        count += 1
+        output.append(byte)
     }
 
     /// An unsigned LEB128 varint: 7 bits a byte, low bits first; 0–127 take one byte.
     @inline(__always)
     public mutating func writeVarint<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
         // At most one byte per 7 bits, plus one.
-        let output = reserve(T.bitWidth / 7 + 1)
+        let bytes = reserve(T.bitWidth / 7 + 1)
         var rest = value
         var written = 0
         while rest >= 0x80 {
-            output[written] = UInt8(truncatingIfNeeded: rest) | 0x80
+            bytes[written] = UInt8(truncatingIfNeeded: rest) | 0x80
             rest >>= 7
             written &+= 1
         }
-        output[written] = UInt8(truncatingIfNeeded: rest)
-        count += written &+ 1
+        bytes[written] = UInt8(truncatingIfNeeded: rest)
+        output.commit(written &+ 1)
     }
 
     /// A signed number as a zigzag varint, so small negative numbers stay short too.
@@ -171,7 +138,7 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
         var value = value
         value.withUTF8 { utf8 in
             writeCount(utf8.count)
-            append(utf8)
+            output.append(utf8)
         }
     }
 
@@ -199,7 +166,7 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
         }
         writeVarint(UInt64(utf8.count) << 1)
         let offset = count
-        append(utf8)
+        output.append(utf8)
         addShared(value, at: offset, utf8: utf8, fingerprint: fingerprint)
     }
 
@@ -332,7 +299,7 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
     /// as a varint.
     public mutating func writeFixed64(_ value: UInt64) {
         UnsafeMutableRawPointer(reserve(8)).storeBytes(of: value.littleEndian, as: UInt64.self)
-        count += 8
+        output.commit(8)
     }
 
     /// An exact decimal: the zigzag mantissa, then the scale.
@@ -368,9 +335,9 @@ public struct BinaryWriter: ~Copyable, @unchecked Sendable {
 
     /// A UUID's 16 bytes, big-endian (read back as text by ``BinaryReader/readCanonicalUUID(_:)``).
     public mutating func writeUUID(_ bits: UInt128) {
-        let output = UnsafeMutableRawPointer(reserve(16))
-        output.storeBytes(of: UInt64(truncatingIfNeeded: bits >> 64).bigEndian, as: UInt64.self)
-        output.storeBytes(of: UInt64(truncatingIfNeeded: bits).bigEndian, toByteOffset: 8, as: UInt64.self)
-        count += 16
+        let bytes = UnsafeMutableRawPointer(reserve(16))
+        bytes.storeBytes(of: UInt64(truncatingIfNeeded: bits >> 64).bigEndian, as: UInt64.self)
+        bytes.storeBytes(of: UInt64(truncatingIfNeeded: bits).bigEndian, toByteOffset: 8, as: UInt64.self)
+        output.commit(16)
     }
 }
