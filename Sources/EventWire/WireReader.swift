@@ -30,7 +30,14 @@ struct WireReader {
     private let smallStrings = SmallASCII.isAvailable
     /// Values read before in other documents, when the codec keeps them (``WireInterner``);
     /// valid while the document is read.
-    var interning: UnsafeMutablePointer<WireInternTable>?
+    var interning: UnsafeMutablePointer<WireInternTable>? {
+        didSet {
+            internedArrays = interning?.pointer(to: \.stringArrays)
+            internedDictionaries = interning?.pointer(to: \.stringDictionaries)
+        }
+    }
+    private var internedArrays: UnsafeMutablePointer<InternSlots<[String]>>?
+    private var internedDictionaries: UnsafeMutablePointer<InternSlots<[String: String]>>?
 
     /// Foundation's nesting limit: a 513th level is not valid JSON.
     static let maximumDepth = 512
@@ -539,18 +546,7 @@ struct WireReader {
             fail(.typeMismatch(.array))
             return nil
         }
-        // A flat array cannot reach the nesting limit here, so its text alone decides its value.
-        guard let interning, depth < Self.maximumDepth - 1 else { return try readStringArray() }
-        if let (strings, length) = interning.pointee.stringArrays.value(at: base + index, available: count - index) {
-            index += length
-            return strings
-        }
-        let start = index
-        let strings = try readStringArray()
-        if failure == nil, let strings {
-            interning.pointee.stringArrays.keep(strings, text: UnsafeBufferPointer(start: base + start, count: index - start))
-        }
-        return strings
+        return try interned(in: internedArrays) { (reader: inout WireReader) throws(WireFailure) in try reader.readStringArray() }
     }
 
     /// At a `[`: an array of strings.
@@ -585,18 +581,27 @@ struct WireReader {
             fail(.typeMismatch(.object))
             return nil
         }
-        // A flat object cannot reach the nesting limit here, so its text alone decides its value.
-        guard let interning, depth < Self.maximumDepth - 1 else { return try readStringDictionary() }
-        if let (dictionary, length) = interning.pointee.stringDictionaries.value(at: base + index, available: count - index) {
+        return try interned(in: internedDictionaries) { (reader: inout WireReader) throws(WireFailure) in
+            try reader.readStringDictionary()
+        }
+    }
+
+    /// At the `[` or `{` of a flat value: the value `slots` keep for the same text, or the one
+    /// `read` reads (kept for next time if it reads without failure). A flat value cannot
+    /// reach the nesting limit here, so its text alone decides it.
+    @inline(__always)
+    private mutating func interned<Value>(
+        in slots: UnsafeMutablePointer<InternSlots<Value>>?, _ read: (inout WireReader) throws(WireFailure) -> Value?
+    ) throws(WireFailure) -> Value? {
+        guard let slots, depth < Self.maximumDepth - 1 else { return try read(&self) }
+        if let (value, length) = slots.pointee.value(at: base + index, available: count - index) {
             index += length
-            return dictionary
+            return value
         }
         let start = index
-        let dictionary = try readStringDictionary()
-        if failure == nil, let dictionary {
-            interning.pointee.stringDictionaries.keep(dictionary, text: UnsafeBufferPointer(start: base + start, count: index - start))
-        }
-        return dictionary
+        let value = try read(&self)
+        if failure == nil, let value { slots.pointee.keep(value, text: UnsafeBufferPointer(start: base + start, count: index - start)) }
+        return value
     }
 
     /// At a `{`: an object of strings.
