@@ -74,12 +74,18 @@ extension CartSession {
         }
     }
 
+    /// The free room a decoded session's presentations get: the default
+    /// `maxOffersPerCart`, what one cart event can add.
+    static let presentationHeadroom = 3
+
     /// Reads what ``encode(into:relativeTo:)`` wrote, with the same `base`.
     public init(from reader: inout BinaryReader, relativeTo base: EventTime) throws(BinaryDecodingError) {
         let cart = try CartSnapshot(from: &reader)
         let presentationCount = try reader.readCount("presentation count", limit: 100_000)
-        // Sized once (no storage at all for none): reserving on an empty literal cost more.
-        var presentations = [String: Presentation](minimumCapacity: presentationCount)
+        // Sized once, with room for the presentations this cart event may add (3, the
+        // default `maxOffersPerCart`), so the engine's inserts do not grow and rehash it.
+        // (`reserveCapacity` later is not specialized and cost more than it saved.)
+        var presentations = [String: Presentation](minimumCapacity: presentationCount + Self.presentationHeadroom)
         for _ in 0..<presentationCount {
             let start = reader.offset
             let presentation = try Presentation(from: &reader, relativeTo: base)

@@ -9,15 +9,31 @@ public enum EventID {
     ///
     /// Each part is length-prefixed, so `("ab", "c")` and `("a", "bc")` differ.
     public static func derive(_ parts: String...) -> String {
-        digest(parts).withUnsafeBytes { format($0) }
+        format(digest(partCount: parts.count) { parts[$0] })
+    }
+
+    /// ``derive(_:)`` of two parts (every id the worker derives), without the array a
+    /// variadic call builds.
+    public static func derive(_ first: String, _ second: String) -> String {
+        format(digest(partCount: 2) { $0 == 0 ? first : second })
     }
 
     /// A stable bucket in `0..<count` from the SHA-256 of `parts` (length-prefixed as in
     /// ``derive(_:)``): the same parts give the same bucket on every run and machine.
     public static func bucket(_ parts: String..., count: Int) -> Int {
+        bucket(of: digest(partCount: parts.count) { parts[$0] }, count: count)
+    }
+
+    /// ``bucket(_:count:)`` of three parts (the holdout bucket), without the array a
+    /// variadic call builds.
+    public static func bucket(_ first: String, _ second: String, _ third: String, count: Int) -> Int {
+        bucket(of: digest(partCount: 3) { $0 == 0 ? first : $0 == 1 ? second : third }, count: count)
+    }
+
+    /// The bucket of a digest's first 8 bytes (big-endian).
+    private static func bucket(of digest: Prefix, count: Int) -> Int {
         precondition(count > 0, "count must be positive")
-        let value = digest(parts).withUnsafeBytes { bytes in bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-        return Int(value % UInt64(count))
+        return Int(UInt64(bigEndian: digest.0) % UInt64(count))
     }
 
     /// A presentation id: like ``derive(_:)``, but its first four bytes are a tag of the
@@ -29,16 +45,21 @@ public enum EventID {
     /// ``presentation(cartId:offerId:cartEventId:)`` with the cart's ``cartTag(_:)`` worked
     /// out by the caller: the engine hashes it once per cart event, not once per offer.
     static func presentation(cartTag tag: UInt32, cartId: String, offerId: String, cartEventId: String) -> String {
-        digest(["presentation", cartId, offerId, cartEventId]).withUnsafeBytes { digest in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { bytes in
-                _ = bytes.initialize(from: digest[0..<16])
-                bytes[0] = UInt8(truncatingIfNeeded: tag >> 24)
-                bytes[1] = UInt8(truncatingIfNeeded: tag >> 16)
-                bytes[2] = UInt8(truncatingIfNeeded: tag >> 8)
-                bytes[3] = UInt8(truncatingIfNeeded: tag)
-                return format(UnsafeRawBufferPointer(bytes))
+        var bytes = digest(partCount: 4) { index in
+            switch index {
+            case 0: "presentation"
+            case 1: cartId
+            case 2: offerId
+            default: cartEventId
             }
         }
+        withUnsafeMutableBytes(of: &bytes) { bytes in
+            bytes[0] = UInt8(truncatingIfNeeded: tag >> 24)
+            bytes[1] = UInt8(truncatingIfNeeded: tag >> 16)
+            bytes[2] = UInt8(truncatingIfNeeded: tag >> 8)
+            bytes[3] = UInt8(truncatingIfNeeded: tag)
+        }
+        return format(bytes)
     }
 
     /// Whether `presentationId` has the shape of a presentation id made for a cart other
@@ -51,20 +72,29 @@ public enum EventID {
 
     /// The first four bytes of the SHA-256 of `("cart", cartId)`, big-endian.
     static func cartTag(_ cartId: String) -> UInt32 {
-        digest(["cart", cartId]).withUnsafeBytes { bytes in bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+        UInt32(truncatingIfNeeded: UInt64(bigEndian: digest(partCount: 2) { $0 == 0 ? "cart" : cartId }.0) >> 32)
     }
 
-    /// The SHA-256 of `parts`, each prefixed with its UTF-8 length (4 bytes, big-endian).
+    /// The first 16 bytes of a digest, in digest order (as laid out in memory).
+    private typealias Prefix = (UInt64, UInt64)
+
+    /// The first 16 bytes of the SHA-256 of `part(0)`, ..., `part(partCount - 1)`, each
+    /// prefixed with its UTF-8 length (4 bytes, big-endian).
     ///
     /// The message is laid out in one buffer (on the stack when small) and hashed in one
     /// call: the hasher's per-update overhead outweighed the hashing of these short ids.
-    private static func digest(_ parts: [String]) -> SHA256.Digest {
+    /// Parts come from a closure, so fixed-arity callers build no array; the digest bytes
+    /// are copied out in one `withUnsafeBytes` that returns nothing, the cheapest use of
+    /// that (unspecialized, generic) accessor.
+    @inline(__always)
+    private static func digest(partCount: Int, _ part: (Int) -> String) -> Prefix {
         var size = 0
-        for part in parts { size += 4 + part.utf8.count }
-        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 1) { message in
+        for index in 0..<partCount { size += 4 + part(index).utf8.count }
+        let digest = withUnsafeTemporaryAllocation(byteCount: size, alignment: 1) { message in
             var position = 0
-            for var part in parts {
-                part.withUTF8 { utf8 in
+            for index in 0..<partCount {
+                var text = part(index)
+                text.withUTF8 { utf8 in
                     let length = UInt32(utf8.count)
                     message[position] = UInt8(truncatingIfNeeded: length >> 24)
                     message[position + 1] = UInt8(truncatingIfNeeded: length >> 16)
@@ -81,13 +111,19 @@ public enum EventID {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(message))
             return hasher.finalize()
         }
+        var prefix: Prefix = (0, 0)
+        withUnsafeMutableBytes(of: &prefix) { prefix in
+            digest.withUnsafeBytes { bytes in
+                prefix.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<16]))
+            }
+        }
+        return prefix
     }
 
-    /// The UUID text of the first 16 bytes of `digest`, with the version and variant bits set.
-    private static func format(_ digest: UnsafeRawBufferPointer) -> String {
-        var bytes: (UInt64, UInt64) = (0, 0)
+    /// The UUID text of `bytes`, with the version and variant bits set.
+    private static func format(_ bytes: Prefix) -> String {
+        var bytes = bytes
         return withUnsafeMutableBytes(of: &bytes) { uuid in
-            uuid.copyMemory(from: UnsafeRawBufferPointer(rebasing: digest[0..<16]))
             uuid[6] = (uuid[6] & 0x0F) | 0x80  // version 8
             uuid[8] = (uuid[8] & 0x3F) | 0x80  // RFC 9562 variant
             return UUIDText.format(UnsafeRawBufferPointer(uuid))

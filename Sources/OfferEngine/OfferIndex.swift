@@ -114,13 +114,11 @@ struct OfferIndex: Sendable {
     /// ``Candidates/next()`` keeps the engine's per-offer work out of closures, which would
     /// copy what they capture.
     func candidates(of codes: CartLineCodes) -> Candidates {
-        // Reserved and appended rather than `init(repeating:count:)`, whose unspecialized
-        // allocation looks the array's type up at run time (hundreds of instructions).
+        // Marked on the stack; only the words past the first (catalogs of more than 64
+        // offers) are copied to an array, so the usual small catalog allocates nothing.
         let words = max((offerCount + 63) / 64, 1)
-        var bits: [UInt64] = []
-        bits.reserveCapacity(words)
-        for _ in 0..<words { bits.append(0) }
-        bits.withUnsafeMutableBufferPointer { bits in
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { bits in
+            bits.initialize(repeating: 0)
             ranks.withUnsafeBufferPointer { ranks in
                 starts.withUnsafeBufferPointer { starts in
                     for line in 0..<codes.lineCount {
@@ -147,8 +145,9 @@ struct OfferIndex: Sendable {
                     }
                 }
             }
+            let rest = words > 1 ? Array(UnsafeBufferPointer(rebasing: bits[1...])) : []
+            return Candidates(first: bits[0], rest: rest, unindexed: unindexed)
         }
-        return Candidates(bits: bits, unindexed: unindexed)
     }
 
     /// Where the posting list of `code` in `field` starts in `starts`; `nil` for `-1`.
@@ -177,23 +176,24 @@ struct OfferIndex: Sendable {
 
     /// A cart's candidate ranks, ascending: the marked bits merged with the unindexed ranks.
     struct Candidates: IteratorProtocol {
-        private let bits: [UInt64]
+        /// The bit set's words after the first (empty for up to 64 offers).
+        private let rest: [UInt64]
         private let unindexed: [Int32]
         /// The word being read and its bits not read yet.
         private var word = 0
         private var pending: UInt64
         private var nextUnindexed = 0
 
-        fileprivate init(bits: [UInt64], unindexed: [Int32]) {
-            self.bits = bits
+        fileprivate init(first: UInt64, rest: [UInt64], unindexed: [Int32]) {
+            self.rest = rest
             self.unindexed = unindexed
-            pending = bits[0]
+            pending = first
         }
 
         mutating func next() -> Int? {
-            while pending == 0, word + 1 < bits.count {
+            while pending == 0, word < rest.count {
+                pending = rest[word]
                 word += 1
-                pending = bits[word]
             }
             let indexed = pending == 0 ? Int.max : word << 6 | pending.trailingZeroBitCount
             if nextUnindexed < unindexed.count, Int(unindexed[nextUnindexed]) < indexed {

@@ -18,7 +18,11 @@ extension OfferEngine {
     /// The session a cart event is evaluated against: `session` (or a new one) holding the
     /// cart, without expired presentations and retired offers.
     func prepareSession(for cart: CartUpdated, _ session: consuming CartSession?) -> CartSession {
-        var current = session ?? CartSession(cart: CartSnapshot(version: cart.version, lines: []))
+        // A new cart's presentations get room for what this event can present, so its
+        // inserts do not grow the dictionary one step at a time.
+        var current = session ?? CartSession(
+            cart: CartSnapshot(version: cart.version, lines: []),
+            presentations: [String: Presentation](minimumCapacity: min(max(settings.maxOffersPerCart, 0), 8)))
         // `CartSnapshot(cart)`, written over the previous snapshot: its lines' storage is
         // reused when the session holds the only reference, and lines are read in place.
         current.cart.version = cart.version

@@ -33,4 +33,13 @@ struct EventIDTests {
         #expect(EventID.bucket("holdout", "cart-1", "o", count: 10_000) == 6503)
         #expect(EventID.bucket("holdout", "cart-1", "o", count: 7) == 3)
     }
+
+    @Test("the two-part and three-part shortcuts and the variadic forms give the published values")
+    func pinnedValuesAtEveryArity() {
+        // Computed independently (Python hashlib) from the documented construction.
+        #expect(EventID.derive("dead-letter", "orders/3@17") == "a29c1d26-cfd7-8356-85b3-b6ac2213a82d")
+        #expect(EventID.derive("a", "b", "c") == "db0a8b92-0d42-8074-b0a7-5e382383d31f")
+        #expect(EventID.bucket("holdout", "cart-1", count: 1_000) == 605)
+        #expect(EventID.bucket("x", "y", "z", "w", count: 97) == 45)
+    }
 }

@@ -50,6 +50,20 @@ struct OfferIndexTests {
         #expect(ids([p1], limit: 2) == ["a", "b"])
     }
 
+    @Test("a catalog of more than 64 offers gives its candidates across every word of the bit set, in rank order")
+    func candidatesBeyondOneWord() throws {
+        // Offer i has rank i; every tenth is unindexed (always a candidate), the others
+        // match product p0, p1 or p2 by i % 3.
+        let offers = try (0..<150).map { index -> Offer in
+            let criteria = index % 10 == 0 ? #"{"subtotal":{"gte":"1000"}}"# : #"{"cartContains":{"productIds":["p\#(index % 3)"]}}"#
+            return try Build.offer(#"{"offerId":"o\#(index)","kind":"crossSell","status":"active","priority":\#(1000 - index),"currency":"EUR","displayCriteria":\#(criteria),"items":[{"productId":"x","variantId":"x-\#(index)","quantity":1,"unitPrice":"1.00"}]}"#)
+        }
+        let catalog = try OfferCatalog(offers: offers)
+        var seen: [String] = []
+        catalog.forEachCandidate(for: Build.cart([Build.line("l1", product: "p1")])) { seen.append($0.offerId); return true }
+        #expect(seen == (0..<150).filter { $0 % 10 == 0 || $0 % 3 == 1 }.map { "o\($0)" })
+    }
+
     @Test("the indexed evaluator presents exactly what the linear one does (600 random catalogs × random carts)")
     func indexedMatchesLinear() async throws {
         var rng = SplitMix64(seed: 0x0FFE_12)
