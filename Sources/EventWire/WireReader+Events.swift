@@ -233,8 +233,8 @@ extension WireReader {
                 guard next == .closeBrace, lineId != nil, productId != nil, variantId != nil, quantity != nil, unitPrice != nil
                 else { break }
                 depth -= 1
-                // Consumed, not copied: each field is moved into the line, and the line into the
-                // array (appending the initializer's result directly copied it once more).
+                // Consumed, not copied: each field is moved into the line. (The append still
+                // shows an outlined copy and destroy of the line in the profile.)
                 let line = CartLine(
                     lineId: (consume lineId).unsafelyUnwrapped, productId: (consume productId).unsafelyUnwrapped,
                     variantId: (consume variantId).unsafelyUnwrapped, quantity: quantity.unsafelyUnwrapped,
