@@ -39,67 +39,53 @@ public struct WireCodec: Sendable {
     // is copied, field by field, at each step of a chain of `map`s.
 
     public func decodeCartUpdated(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> CartUpdated {
-        do throws(WireFailure) {
-            return try readCartUpdated(bytes)
-        } catch {
-            throw error.decodingError
-        }
+        try decoding(bytes) { (raw) throws(WireFailure) in try readCartUpdated(raw) }
     }
 
     public func decodeCartUpdated(_ bytes: [UInt8]) throws(EventDecodingError) -> CartUpdated {
-        // `withUnsafeBytes` rethrows untyped errors: the failure comes out on the side.
-        var failure: WireFailure?
-        let event = bytes.withUnsafeBytes { raw -> CartUpdated? in
-            do throws(WireFailure) {
-                return try readCartUpdated(raw)
-            } catch {
-                failure = error
-                return nil
-            }
-        }
-        guard let event else { throw failure.unsafelyUnwrapped.decodingError }
-        return event
+        try decoding(bytes) { (raw) throws(WireFailure) in try readCartUpdated(raw) }
     }
 
     /// An `offer.accepted` event, validated like `EventCodec.decodeValidated(OfferAccepted.self, from:)`.
     public func decodeOfferAccepted(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> OfferAccepted {
-        do throws(WireFailure) {
-            return try readOfferAccepted(bytes)
-        } catch {
-            throw error.decodingError
-        }
+        try decoding(bytes) { (raw) throws(WireFailure) in try readOfferAccepted(raw) }
     }
 
     public func decodeOfferAccepted(_ bytes: [UInt8]) throws(EventDecodingError) -> OfferAccepted {
-        // `withUnsafeBytes` rethrows untyped errors: the failure comes out on the side.
-        var failure: WireFailure?
-        let event = bytes.withUnsafeBytes { raw -> OfferAccepted? in
-            do throws(WireFailure) {
-                return try readOfferAccepted(raw)
-            } catch {
-                failure = error
-                return nil
-            }
-        }
-        guard let event else { throw failure.unsafelyUnwrapped.decodingError }
-        return event
+        try decoding(bytes) { (raw) throws(WireFailure) in try readOfferAccepted(raw) }
     }
 
     /// An `offer.declined` event, validated like `EventCodec.decodeValidated(OfferDeclined.self, from:)`.
     public func decodeOfferDeclined(_ bytes: UnsafeRawBufferPointer) throws(EventDecodingError) -> OfferDeclined {
+        try decoding(bytes) { (raw) throws(WireFailure) in try readOfferDeclined(raw) }
+    }
+
+    public func decodeOfferDeclined(_ bytes: [UInt8]) throws(EventDecodingError) -> OfferDeclined {
+        try decoding(bytes) { (raw) throws(WireFailure) in try readOfferDeclined(raw) }
+    }
+
+    /// `read` on `bytes`, its failure turned into the event's reason.
+    @inline(__always)
+    private func decoding<Event>(
+        _ bytes: UnsafeRawBufferPointer, _ read: (UnsafeRawBufferPointer) throws(WireFailure) -> Event
+    ) throws(EventDecodingError) -> Event {
         do throws(WireFailure) {
-            return try readOfferDeclined(bytes)
+            return try read(bytes)
         } catch {
             throw error.decodingError
         }
     }
 
-    public func decodeOfferDeclined(_ bytes: [UInt8]) throws(EventDecodingError) -> OfferDeclined {
-        // `withUnsafeBytes` rethrows untyped errors: the failure comes out on the side.
+    /// `read` on an array's bytes in place. `withUnsafeBytes` rethrows untyped errors, so the
+    /// failure comes out on the side.
+    @inline(__always)
+    private func decoding<Event>(
+        _ bytes: [UInt8], _ read: (UnsafeRawBufferPointer) throws(WireFailure) -> Event
+    ) throws(EventDecodingError) -> Event {
         var failure: WireFailure?
-        let event = bytes.withUnsafeBytes { raw -> OfferDeclined? in
+        let event = bytes.withUnsafeBytes { raw -> Event? in
             do throws(WireFailure) {
-                return try readOfferDeclined(raw)
+                return try read(raw)
             } catch {
                 failure = error
                 return nil

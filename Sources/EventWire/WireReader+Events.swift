@@ -13,8 +13,7 @@ extension WireReader {
         _ read: (inout WireReader) throws(WireFailure) -> Value?
     ) throws(WireFailure) -> Value {
         guard !bytes.isEmpty else { throw .syntax }
-        var reader = WireReader(bytes)
-        reader.interning = interning
+        var reader = WireReader(bytes, interning: interning)
         let value = try read(&reader)
         if let failure = reader.failure {
             reader.index = 0

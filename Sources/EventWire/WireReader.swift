@@ -30,22 +30,19 @@ struct WireReader {
     private let smallStrings = SmallASCII.isAvailable
     /// Values read before in other documents, when the codec keeps them (``WireInterner``);
     /// valid while the document is read.
-    var interning: UnsafeMutablePointer<WireInternTable>? {
-        didSet {
-            internedArrays = interning?.pointer(to: \.stringArrays)
-            internedDictionaries = interning?.pointer(to: \.stringDictionaries)
-        }
-    }
-    private var internedArrays: UnsafeMutablePointer<InternSlots<[String]>>?
-    private var internedDictionaries: UnsafeMutablePointer<InternSlots<[String: String]>>?
+    private let internedArrays: UnsafeMutablePointer<InternSlots<[String]>>?
+    private let internedDictionaries: UnsafeMutablePointer<InternSlots<[String: String]>>?
 
     /// Foundation's nesting limit: a 513th level is not valid JSON.
     static let maximumDepth = 512
 
-    /// `bytes` must not be empty (an empty document is refused before).
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    /// `bytes` must not be empty (an empty document is refused before); `interning`, when
+    /// given, is the codec's table of values read before.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, interning: UnsafeMutablePointer<WireInternTable>? = nil) {
         base = bytes.baseAddress!
         count = bytes.count
+        internedArrays = interning?.pointer(to: \.stringArrays)
+        internedDictionaries = interning?.pointer(to: \.stringDictionaries)
     }
 
     // MARK: Bytes
