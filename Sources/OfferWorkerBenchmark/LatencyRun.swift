@@ -7,9 +7,10 @@ import Synchronization
 /// with cart events produced at a fixed rate.
 ///
 /// A producer thread sends the first `paced` events at `rate` per second (linger 0, the
-/// send time of each recorded just before it is handed to librdkafka), then the rest as fast
-/// as it can (not timed: they only fill the worker's state). A probe thread reads the
-/// worker's `offer.presented` topic and matches each event to its input by the position
+/// send time of each recorded just before it is handed to librdkafka), then, once those are
+/// acknowledged, the rest as fast as it can (not timed: they only fill the worker's state). A
+/// probe thread, started first and ready once it has read every partition to its end, reads
+/// the worker's `offer.presented` topic and matches each event to its input by the position
 /// encoded in `cartEventId`; the latency includes the probe's own fetch.
 final class LatencyRun: @unchecked Sendable {
     private let bootstrap: String
@@ -32,6 +33,12 @@ final class LatencyRun: @unchecked Sendable {
     private let probeReady = DispatchSemaphore(value: 0)
     private let failure = Mutex<(any Error)?>(nil)
     private let latencies = Mutex<[UInt64]>([])
+    private let inputAcknowledgements = Mutex<[UInt64]>([])
+
+    /// For each timed event, from its produce to the broker's acknowledgement of it, in
+    /// nanoseconds: the part of the latency that is the broker's and the machine's, not the
+    /// worker's (valid after ``waitForProducer()``).
+    var inputLatencies: [UInt64] { inputAcknowledgements.withLock { $0 } }
 
     /// `records` must carry event ids made with `prefix` (see ``Workload/position(ofEventId:prefix:)``).
     init(bootstrap: String, records: [ProducerRecord], prefix: String, outputTopic: String, partitions: Int, rate: Double, paced: Int, logger: Logger) {
@@ -52,7 +59,7 @@ final class LatencyRun: @unchecked Sendable {
     /// Starts the probe, waits until it reads, then starts the producer.
     func start() throws {
         Thread { [self] in probe() }.start()
-        guard probeReady.wait(timeout: .now() + 30) == .success else { throw BenchmarkError("the latency probe read nothing in 30 s") }
+        guard probeReady.wait(timeout: .now() + 30) == .success else { throw BenchmarkError("the latency probe did not read the warm-up outputs to their end in 30 s") }
         if let error = failure.withLock({ $0 }) { throw error }
         Thread { [self] in produce() }.start()
     }
@@ -79,19 +86,36 @@ final class LatencyRun: @unchecked Sendable {
             let producer = try KafkaPipelineProducer(
                 configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "linger.ms": "0"]), logger: logger)
             var deliveryError: KafkaError?
+            var acknowledged: [UInt64] = []
+            acknowledged.reserveCapacity(paced)
+            func take(_ delivery: PipelineDelivery) {
+                deliveryError = deliveryError ?? delivery.error
+                let position = Int(delivery.token)
+                if position < paced { acknowledged.append(monotonicNanos() - sentAt[position]) }
+            }
             let start = monotonicNanos()
             var next = 0
-            while next < records.count {
-                let due = next < paced ? min(paced, Int(Double(monotonicNanos() - start) * rate / 1e9) + 1) : records.count
+            while next < paced {
+                let due = min(paced, Int(Double(monotonicNanos() - start) * rate / 1e9) + 1)
                 while next < due {
-                    if next < paced { sentAt[next] = monotonicNanos() }
+                    sentAt[next] = monotonicNanos()
                     try producer.produce(records[next], token: UInt(next))
                     next += 1
                 }
-                producer.pollDeliveries { deliveryError = deliveryError ?? $0.error }
-                if next < paced { usleep(200) }
+                producer.pollDeliveries(take)
+                usleep(200)
             }
-            try producer.flush(timeout: .seconds(30)) { deliveryError = deliveryError ?? $0.error }
+            // The untimed rest only once the timed events are stored and have had time to be
+            // processed: started earlier, its burst would queue ahead of their outputs.
+            try producer.flush(timeout: .seconds(30), take)
+            inputAcknowledgements.withLock { $0 = acknowledged }
+            Thread.sleep(forTimeInterval: 0.2)
+            while next < records.count {
+                try producer.produce(records[next], token: UInt(next))
+                next += 1
+                if next % 1_000 == 0 { producer.pollDeliveries(take) }
+            }
+            try producer.flush(timeout: .seconds(30), take)
             if let deliveryError { throw deliveryError }
         } catch {
             failure.withLock { $0 = $0 ?? error }
@@ -108,7 +132,21 @@ final class LatencyRun: @unchecked Sendable {
             let consumer = try KafkaConsumer(
                 configuration: KafkaConfiguration(["bootstrap.servers": bootstrap, "group.id": "latency-probe", "fetch.wait.max.ms": String(Benchmark.fetchWaitMilliseconds)]),
                 logger: logger)
-            try consumer.assign((0..<partitions).map { TopicPartition(topic: outputTopic, partition: $0) })
+            let assigned = (0..<partitions).map { TopicPartition(topic: outputTopic, partition: $0) }
+            try consumer.assign(assigned)
+            // Ready once every partition is read up to its end (the warm-up's outputs), so each
+            // is being fetched before the first timed event is sent.
+            var ends: [TopicPartition: Int64] = [:]
+            for partition in assigned { ends[partition] = try consumer.watermarksBlocking(of: partition).high }
+            let readyBy = ContinuousClock.now + .seconds(30)
+            while !ready, ContinuousClock.now < readyBy {
+                _ = try consumer.pollBlocking(maxRecords: 2_000, timeout: .milliseconds(10))
+                let positions = try consumer.positions(assigned)
+                if ends.allSatisfy({ partition, end in end == 0 || (positions[partition] ?? nil).map { $0 >= end } == true }) {
+                    ready = true
+                    probeReady.signal()
+                }
+            }
             let marker = Array(#""cartEventId":""#.utf8)
             var seen = [Bool](repeating: false, count: records.count)
             var measured: [(position: Int, latency: UInt64)] = []
@@ -116,10 +154,6 @@ final class LatencyRun: @unchecked Sendable {
             while !stopProbe.load(ordering: .acquiring) {
                 for case .records(let batch) in try consumer.pollBlocking(maxRecords: 2_000, timeout: .milliseconds(10)) {
                     let now = monotonicNanos()
-                    if !ready {
-                        ready = true
-                        probeReady.signal()
-                    }
                     for record in batch {
                         guard let value = record.value, let range = value.firstRange(of: marker),
                               let position = Workload.position(ofEventId: value[range.upperBound...], prefix: prefix),
