@@ -43,13 +43,19 @@ struct EventProcessor: Sendable {
 
     /// Appends the records `record` causes to `outputs`: its events, or its dead letter.
     /// Each output carries on the input's W3C trace context (``TraceContext``).
-    func process(_ record: ConsumerRecord, store: inout CartStateStore, into outputs: inout [ProducerRecord]) {
+    ///
+    /// - Parameter decoded: for a `cart.updated` record, what ``decodeCartEvent(_:)`` made of
+    ///   it (on another thread, ahead of processing); `nil` decodes here.
+    func process(
+        _ record: ConsumerRecord, decoded: Result<CartUpdated, EventDecodingError>? = nil, store: inout CartStateStore,
+        into outputs: inout [ProducerRecord]
+    ) {
         let first = outputs.count
         do throws(EventDecodingError) {
             switch record.topic {
             case topics.cartUpdated:
                 metrics.cartEvents.increment()
-                outputs += try cartUpdated(record, store: &store)
+                outputs += try cartUpdated(record, decoded: decoded, store: &store)
             case topics.offerAccepted:
                 metrics.acceptanceEvents.increment()
                 outputs += try offerAccepted(record, store: &store)
@@ -66,8 +72,22 @@ struct EventProcessor: Sendable {
         }
     }
 
-    private func cartUpdated(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
-        let cart = try wire.decodeCartUpdated(try value(of: record))
+    /// The event of a `cart.updated` record, or why it cannot be read, exactly as
+    /// ``process(_:decoded:store:into:)`` would decode it; `nil` for other topics. Touches no
+    /// state, so it may run on another thread, ahead of processing (``DecodeAhead``).
+    func decodeCartEvent(_ record: ConsumerRecord) -> Result<CartUpdated, EventDecodingError>? {
+        guard record.topic == topics.cartUpdated else { return nil }
+        do throws(EventDecodingError) {
+            return .success(try wire.decodeCartUpdated(try value(of: record)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func cartUpdated(
+        _ record: ConsumerRecord, decoded: Result<CartUpdated, EventDecodingError>?, store: inout CartStateStore
+    ) throws(EventDecodingError) -> [ProducerRecord] {
+        let cart = try (decoded ?? decodeCartEvent(record)!).get()
         // Equal bytes are equal strings; only other bytes need the key decoded as a string.
         guard record.key.map({ Self.utf8(of: cart.cartId, equals: $0) }) == true || record.keyString == cart.cartId else {
             // State is partitioned by key: a cart under the wrong key would split its state.

@@ -68,6 +68,8 @@ final class ProcessingPipeline: @unchecked Sendable {
     private var lastCommitted: [TopicPartition: Int64] = [:]
     private var inTransaction = false
     private var outputs: [ProducerRecord] = []
+    /// Decodes each large batch's cart events beside the loop (while `runOnThread` runs).
+    private var decodeAhead: DecodeAhead?
     private var failure: (any Error)?
     private let stop = Atomic<UInt8>(Stop.running.rawValue)
 
@@ -131,6 +133,12 @@ final class ProcessingPipeline: @unchecked Sendable {
     // MARK: The loop
 
     private func runOnThread() throws {
+        let ahead = DecodeAhead(name: "offer-worker-decode")
+        decodeAhead = ahead
+        defer {
+            decodeAhead = nil
+            ahead.stop()
+        }
         consumer.setRevokeHandler { [unowned self] partitions, lost in revoked(partitions, lost: lost) }
         defer { consumer.setRevokeHandler(nil) }
         var nextCommit = ContinuousClock.now + settings.commitInterval
@@ -217,12 +225,16 @@ final class ProcessingPipeline: @unchecked Sendable {
         // Bound once: calling through the stored property copied the processor (and retained
         // everything it holds) for every record.
         let processor = self.processor
-        for record in records {
+        let ahead = records.count >= DecodeAhead.minimumBatch ? decodeAhead : nil
+        ahead?.begin(records, processor: processor)
+        defer { ahead?.end() }
+        if ahead != nil { processor.metrics.decodedAhead.increment(by: records.count) }
+        for (index, record) in records.enumerated() {
             let partition = record.topicPartition
             guard assigned.contains(partition) else { skipped += 1; continue }
             outputs.removeAll(keepingCapacity: true)
             let began = ContinuousClock.now
-            processor.process(record, store: &store, into: &outputs)
+            processor.process(record, decoded: ahead?.take(index), store: &store, into: &outputs)
             processor.metrics.eventProcessing.record(duration: began.duration(to: .now))
             for output in outputs {
                 if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }

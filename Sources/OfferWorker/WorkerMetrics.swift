@@ -18,6 +18,8 @@ struct WorkerMetrics: Sendable {
     let poisonRecords: Counter
     let cartSessions: Gauge
     let evictedCarts: Counter
+    /// Input records whose decoding ran on the decode thread, beside the loop (``DecodeAhead``).
+    let decodedAhead: Counter
     let batchDuration: Metrics.Timer
     /// Time to turn one input record into its outputs (decode, evaluate, encode), a histogram.
     let eventProcessing: Metrics.Timer
@@ -50,6 +52,7 @@ struct WorkerMetrics: Sendable {
         poisonRecords = Counter(label: "offer_worker_refused_records_total", factory: factory)
         cartSessions = Gauge(label: "offer_worker_cart_sessions", factory: factory)
         evictedCarts = Counter(label: "offer_worker_idle_carts_evicted_total", factory: factory)
+        decodedAhead = Counter(label: "offer_worker_records_decoded_ahead_total", factory: factory)
         batchDuration = Metrics.Timer(label: "offer_worker_batch_duration_seconds", factory: factory)
         eventProcessing = Metrics.Timer(label: "offer_worker_event_processing_seconds", factory: factory)
         offerEvents = OfferEventCounters(labelLimit: offerLabelLimit, factory: factory)
