@@ -64,7 +64,7 @@ struct OfferIndexTests {
         #expect(seen == (0..<150).filter { $0 % 10 == 0 || $0 % 3 == 1 }.map { "o\($0)" })
     }
 
-    @Test("the indexed evaluator presents exactly what the linear one does (600 random catalogs × random carts)")
+    @Test("the indexed evaluator presents exactly what the linear one does (600 random catalogs × random carts, with groups and stopAfter)")
     func indexedMatchesLinear() async throws {
         var rng = SplitMix64(seed: 0x0FFE_12)
         var presentations = 0
@@ -173,7 +173,9 @@ struct OfferIndexTests {
             displayCriteria: criteria, items: items,
             showWhenItemsInCart: Int.random(in: 0..<4, using: &rng) == 0, version: Int.random(in: 1...3, using: &rng),
             maxPresentationsPerCart: Int.random(in: 0..<4, using: &rng) == 0 ? Int.random(in: 1...2, using: &rng) : nil,
-            holdoutPercent: Int.random(in: 0..<5, using: &rng) == 0 ? DecimalAmount("\(Int.random(in: 0...100, using: &rng))")! : nil)
+            holdoutPercent: Int.random(in: 0..<5, using: &rng) == 0 ? DecimalAmount("\(Int.random(in: 0...100, using: &rng))")! : nil,
+            exclusivityGroup: Int.random(in: 0..<4, using: &rng) == 0 ? pick(["g0", "g1"], using: &rng) : nil,
+            stopAfter: Int.random(in: 0..<10, using: &rng) == 0)
     }
 
     func randomCart(id: String, version: Int64, using rng: inout SplitMix64) -> CartUpdated {

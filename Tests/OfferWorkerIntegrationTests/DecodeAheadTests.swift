@@ -87,6 +87,24 @@ struct DecodeAheadTests {
         ahead.end()
     }
 
+    @Test("a loop taking records as fast as they are decoded waits for each, sleeping and woken, and gets every one")
+    func takenAsDecoded() throws {
+        let processor = try Self.processor()
+        let ahead = DecodeAhead(name: "test-decode")
+        defer { ahead.stop() }
+        let records = (0..<12).flatMap { Self.mixedBatch(prefix: "fast\($0)") }
+        let expected = records.map { processor.decodeCartEvent($0) }
+        for _ in 0..<5 {
+            ahead.begin(records, processor: processor)
+            var mismatches = 0
+            for index in records.indices where ahead.take(index) != expected[index] { mismatches += 1 }
+            ahead.end()
+            #expect(mismatches == 0)
+        }
+        print("taken as decoded: \(records.count) records × 5 batches, the loop slept \(ahead.sleeps) times")
+        #expect(ahead.sleeps > 0)
+    }
+
     @Test("a worker started on a backlog decodes its batches ahead, and writes exactly what processing the inputs in order gives")
     func backlog() async throws {
         let group = try await WorkerGroup(partitions: 2)
