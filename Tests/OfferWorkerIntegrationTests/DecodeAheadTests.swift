@@ -109,11 +109,20 @@ struct DecodeAheadTests {
     func backlog() async throws {
         let group = try await WorkerGroup(partitions: 2)
         let carts = ScalingTests.carts("ahead", 150, minute: 0)
-        try await group.send(carts: carts)
-        let bad = ["{\"cartId\": \"ahead-bad\"", "", "[1, 2]"].map {
-            ProducerRecord(topic: group.topics.cartUpdated, key: Array("ahead-bad".utf8), value: Array($0.utf8), timestamp: Fixtures.recordTimestamp)
+        func record(_ key: String, _ value: [UInt8]) -> ProducerRecord {
+            ProducerRecord(topic: group.topics.cartUpdated, key: Array(key.utf8), value: value, timestamp: Fixtures.recordTimestamp)
         }
+        // Poison amid the backlog, so it is read in large batches too: malformed, an event over
+        // the size limit, one from five years ahead, and another cart's newer event under the
+        // wrong key. Each is dead-lettered alone; the carts around them are untouched.
+        let bad = ["{\"cartId\": \"ahead-bad\"", "", "[1, 2]"].map { record("ahead-bad", Array($0.utf8)) } + [
+            record("ahead-huge", PoisonRecordTests.cartJSON("ahead-huge", paddedTo: 990_000)),
+            record("ahead-future", PoisonRecordTests.cartJSON("ahead-future", occurredAt: "2031-11-24T10:00:00Z", lines: 1)),
+            record("someone-else", PoisonRecordTests.cartJSON("ahead-0", version: 9, lines: 1)),
+        ]
+        try await group.send(carts: Array(carts[..<75]))
         try await group.producer.sendAll(bad)
+        try await group.send(carts: Array(carts[75...]))
         // Started on the backlog, the worker polls it in large batches.
         let worker = try group.startWorker(["--metrics-port", "0"])
         let inputs = try await group.inputs(carts: carts.count + bad.count)
@@ -127,6 +136,9 @@ struct DecodeAheadTests {
         #expect(decodedAhead >= Double(DecodeAhead.minimumBatch))
         #expect(decodedAhead <= Double(inputs.count))
         #expect(metrics.value("offer_worker_dead_letters_total") == Double(bad.count))
+        let deadLettered = worker.log.split(separator: "\n").filter { $0.contains("input dead-lettered") }
+        for line in deadLettered { print(line.prefix(400)) }
+        #expect(deadLettered.count == bad.count)
         #expect(try await worker.stop() == 0)
     }
 }
