@@ -41,6 +41,8 @@ final class DecodeAhead: @unchecked Sendable {
     private var records: [ConsumerRecord] = []
     private var processor: EventProcessor?
     private var stopping = false
+    /// Cart events decoded in the batch (the helper's; read after `batchDone`).
+    private var cartEvents = 0
     /// Each record's decoded event: written by the helper (below `decoded`), taken by the
     /// loop; distinct elements, ordered by `decoded`'s release and acquire.
     private var results = UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>(start: nil, count: 0)
@@ -88,15 +90,19 @@ final class DecodeAhead: @unchecked Sendable {
     }
 
     /// Stops decoding the batch and waits until the helper has let go of it (also when not
-    /// every record was taken, as when the batch's processing failed).
-    func end() {
+    /// every record was taken, as when the batch's processing failed). Returns how many cart
+    /// events the helper decoded.
+    @discardableResult
+    func end() -> Int {
         cancelled.store(true, ordering: .relaxed)
         batchDone.wait()
+        defer { cartEvents = 0 }
         results.deinitialize()
         results.deallocate()
         results = .init(start: nil, count: 0)
         records = []
         processor = nil
+        return cartEvents
     }
 
     /// Ends the helper thread and waits for it (not within a batch).
@@ -114,6 +120,7 @@ final class DecodeAhead: @unchecked Sendable {
                 for index in records.indices {
                     if cancelled.load(ordering: .relaxed) { break }
                     results[index] = processor.decodeCartEvent(records[index])
+                    if results[index] != nil { cartEvents += 1 }
                     decoded.store(index + 1, ordering: .sequentiallyConsistent)
                     let waiter = waiting.load(ordering: .sequentiallyConsistent)
                     if waiter <= index,

@@ -227,8 +227,7 @@ final class ProcessingPipeline: @unchecked Sendable {
         let processor = self.processor
         let ahead = records.count >= DecodeAhead.minimumBatch ? decodeAhead : nil
         ahead?.begin(records, processor: processor)
-        defer { ahead?.end() }
-        if ahead != nil { processor.metrics.decodedAhead.increment(by: records.count) }
+        defer { if let ahead { processor.metrics.decodedAhead.increment(by: ahead.end()) } }
         for (index, record) in records.enumerated() {
             let partition = record.topicPartition
             guard assigned.contains(partition) else { skipped += 1; continue }

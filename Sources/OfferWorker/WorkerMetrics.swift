@@ -18,7 +18,7 @@ struct WorkerMetrics: Sendable {
     let poisonRecords: Counter
     let cartSessions: Gauge
     let evictedCarts: Counter
-    /// Input records whose decoding ran on the decode thread, beside the loop (``DecodeAhead``).
+    /// `cart.updated` records decoded on the decode thread, beside the loop (``DecodeAhead``).
     let decodedAhead: Counter
     let batchDuration: Metrics.Timer
     /// Time to turn one input record into its outputs (decode, evaluate, encode), a histogram.

@@ -12,6 +12,12 @@ struct WireInternerTests {
         Array(Verdict.cart("\"unitPrice\":\"9.50\"}]}", "\"unitPrice\":\"9.50\",\"tags\":\(tags)}],\"attributes\":\(attributes)}").utf8)
     }
 
+    /// A codec with a fresh interning table, and the table (to count what it reused).
+    static func interning() -> (WireInterner, WireCodec) {
+        let interner = WireInterner()
+        return (interner, WireCodec(limits: Verdict.limits, interner: interner))
+    }
+
     static func reason(_ codec: WireCodec, _ bytes: [UInt8]) -> String? {
         do {
             _ = try codec.decodeCartUpdated(bytes)
@@ -23,8 +29,7 @@ struct WireInternerTests {
 
     @Test("an array and a dictionary seen before are reused, with the same values")
     func reuse() throws {
-        let interner = WireInterner()
-        let codec = WireCodec(limits: Verdict.limits, interner: interner)
+        let (interner, codec) = Self.interning()
         let first = try codec.decodeCartUpdated(Self.cart())
         #expect(interner.reusedValues == 0)
         let second = try codec.decodeCartUpdated(Self.cart())
@@ -42,8 +47,7 @@ struct WireInternerTests {
 
     @Test("texts of every length up to the limit, the closing bracket at every place in a word, are found again")
     func everyLength() throws {
-        let interner = WireInterner()
-        let codec = WireCodec(limits: Verdict.limits, interner: interner)
+        let (interner, codec) = Self.interning()
         for length in 0..<100 {
             let tag = String(repeating: "t", count: length)
             let text = "[\"\(tag)\"]"
@@ -58,8 +62,7 @@ struct WireInternerTests {
 
     @Test("a closing bracket inside a string: read afresh every time, never cut short")
     func bracketInsideString() throws {
-        let interner = WireInterner()
-        let codec = WireCodec(limits: Verdict.limits, interner: interner)
+        let (interner, codec) = Self.interning()
         for _ in 0..<3 {
             let cart = try codec.decodeCartUpdated(Self.cart(tags: #"["a]b","c"]"#, attributes: #"{"k":"}","l":"m"}"#))
             #expect(cart.lines[0].tags == ["a]b", "c"])
@@ -73,8 +76,7 @@ struct WireInternerTests {
 
     @Test("a value that failed is not kept: the same text fails again with the same reason")
     func failuresAreNotKept() {
-        let interner = WireInterner()
-        let codec = WireCodec(limits: Verdict.limits, interner: interner)
+        let (interner, codec) = Self.interning()
         let bad = Self.cart(tags: #"["x",1]"#)
         let expected = "lines[0].tags[1]: expected a string"
         #expect(Self.reason(codec, bad) == Self.reason(Verdict.wire, bad))
@@ -91,8 +93,7 @@ struct WireInternerTests {
 
     @Test("repeated keys: the first wins, reused or not")
     func repeatedKeys() throws {
-        let interner = WireInterner()
-        let codec = WireCodec(limits: Verdict.limits, interner: interner)
+        let (interner, codec) = Self.interning()
         for _ in 0..<2 {
             let cart = try codec.decodeCartUpdated(Self.cart(attributes: #"{"a":"1","a":"2"}"#))
             #expect(cart.attributes == ["a": "1"])
