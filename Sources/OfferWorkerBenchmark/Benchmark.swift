@@ -74,6 +74,31 @@ final class Benchmark {
         print("  by tenth of the timed events, in production order (p50 / p99 ms): " + Self.latencyByTenth(latency.latencies))
     }
 
+    /// `OfferWorkerBenchmark worker <offers> [runs]`: only the worker's throughput run, `runs`
+    /// times (3 by default) on the same input, each a fresh worker on topics of its own: for
+    /// before/after comparisons of the processing loop, whose single run is noisy.
+    func workerOnly(offers: Int, runs: Int) async throws {
+        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
+        let values = Self.parallelMap(events) { HotCodec.encode($0) }
+        let plan = AcceptancePlan(events: events, engine: OfferEngine(catalog: try Workload.catalog(offers: offers)))
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        try cluster.createTopic(Self.cartTopic, partitions: Self.partitions)
+        let placed = try produce(events.enumerated().map { index, event in
+            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
+        }, kafka: kafka)
+        let cartPartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) }
+        for run in 1...max(runs, 1) {
+            let result = try await runWorker(
+                offers: offers, plan: plan, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions,
+                carts: Int64(events.count), prefix: "w\(offers)-\(run)")
+            print(String(
+                format: "worker, %d offers, run %d: %.0f events/s, %.1f µs CPU/event; %d inputs in %.2f s from first to last commit; peak RSS %.0f MB",
+                offers, run, result.figures.rate, result.figures.cpuMicrosPerEvent, result.inputs, result.figures.wholeSeconds,
+                Double(result.peakRSS) / 1e6))
+        }
+    }
+
     /// The `p` quantile (0–1) of `sorted` nanoseconds, in milliseconds; NaN when empty.
     static func milliseconds(atPercentile p: Double, of sorted: [UInt64]) -> Double {
         sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
@@ -267,9 +292,9 @@ final class Benchmark {
     /// released once its cart's last event is committed.
     private func runWorker(
         offers: Int, plan: AcceptancePlan, placed: [(partition: Int32, offset: Int64)], cluster: EmbeddedKafkaCluster,
-        kafka: KafkaConfiguration, cartPartitions: [TopicPartition], carts: Int64
+        kafka: KafkaConfiguration, cartPartitions: [TopicPartition], carts: Int64, prefix: String? = nil
     ) async throws -> WorkerRun {
-        let prefix = "w\(offers)"
+        let prefix = prefix ?? "w\(offers)"
         let topics = WorkerTopics.names(prefix: prefix, cartUpdated: Self.cartTopic, offerAccepted: "\(prefix).offer.accepted")
         for topic in [topics.offerAccepted] + WorkerTopics.created(topics) { try cluster.createTopic(topic, partitions: Self.partitions) }
         // Acceptances by the partition of their cart, in offset order.

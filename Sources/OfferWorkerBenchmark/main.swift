@@ -15,6 +15,9 @@
 // `OfferWorkerBenchmark latency <rate> [name=value ...]` runs only the latency measurement, at
 // `rate` cart events/s, with extra librdkafka properties for the worker (experiments).
 //
+// `OfferWorkerBenchmark worker <offers> [runs]` runs only the worker's throughput run, `runs`
+// times (3 by default): for before/after comparisons of the processing loop.
+//
 // `OfferWorkerBenchmark codec [seconds]` times the hot-path codec alone (decode cart.updated,
 // encode offer.presented), in CPU ns per event.
 //
@@ -28,6 +31,8 @@ do {
         try await ChildCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "latency", let rate = arguments.dropFirst().first.flatMap(Double.init) {
         try await Benchmark().latencyOnly(rate: rate, workerProperties: Array(arguments.dropFirst(2)))
+    } else if arguments.first == "worker", let offers = arguments.dropFirst().first.flatMap(Int.init) {
+        try await Benchmark().workerOnly(offers: offers, runs: arguments.dropFirst(2).first.flatMap(Int.init) ?? 3)
     } else if arguments.first == "codec" {
         try CodecCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "standalone" {
