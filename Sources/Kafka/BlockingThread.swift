@@ -44,16 +44,14 @@ final class BlockingThread: Sendable {
 
     init(name: String) {
         let jobs = self.jobs
-        let thread = Thread { jobs.serve() }
-        thread.name = name
-        thread.start()
+        NamedThread.start(name) { jobs.serve() }
     }
 
     deinit { jobs.finish() }
 
     /// Runs `job` on the thread after the jobs submitted before it.
     func submit(_ job: @escaping @Sendable () -> Void) {
-        if !jobs.add(job) { Thread { job() }.start() }
+        if !jobs.add(job) { NamedThread.start("kafka-late-job", job) }
     }
 
     /// Runs `body` on the thread and returns its result, suspending (not blocking) the caller.
@@ -68,9 +66,7 @@ final class BlockingThread: Sendable {
 /// (and off Dispatch's shared pool, which a few such calls would exhaust).
 func runBlocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
-        let thread = Thread { continuation.resume(returning: body()) }
-        thread.name = "kafka-blocking-call"
-        thread.start()
+        NamedThread.start("kafka-blocking") { continuation.resume(returning: body()) }
     }
 }
 

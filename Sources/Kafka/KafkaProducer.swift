@@ -12,7 +12,7 @@ public final class KafkaProducer: Sendable {
     private let client: NativeClient
     private let poller: PollThread
     /// Serial, so records of successive sends keep their order.
-    private let enqueueing = BlockingThread(name: "kafka-producer-enqueue")
+    private let enqueueing = BlockingThread(name: "kafka-enqueue")
     private let logger: Logger
 
     /// Creates a producer. `configuration` must contain `bootstrap.servers`.
@@ -37,7 +37,7 @@ public final class KafkaProducer: Sendable {
         }
         self.client = client
         self.logger = logger
-        poller = PollThread(name: "kafka-producer-poll") {
+        poller = PollThread(name: "kafka-prod-poll") {
             rd_kafka_poll(client.handle, 100)
         }
     }

@@ -37,7 +37,7 @@ final class ClientContext: Sendable {
             return !state.parsing
         }
         guard startParser else { return }
-        let thread = Thread { [self] in
+        NamedThread.start("kafka-stats") { [self] in
             while let json = unparsedStatistics.withLock({ state -> [UInt8]? in
                 defer { state.json = nil }
                 if state.json == nil { state.parsing = false }
@@ -47,8 +47,6 @@ final class ClientContext: Sendable {
                 statistics.withLock { $0 = parsed }
             }
         }
-        thread.name = "kafka-statistics"
-        thread.start()
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> ClientContext? {
@@ -113,12 +111,10 @@ final class NativeClient: @unchecked Sendable {
         guard insideTask else { return rd_kafka_destroy(handle) }
         nonisolated(unsafe) let handle = handle
         let context = context
-        let thread = Thread {
+        NamedThread.start("kafka-destroy") {
             rd_kafka_destroy(handle)
             withExtendedLifetime(context) {}
         }
-        thread.name = "kafka-destroy"
-        thread.start()
     }
 
     /// The fatal error this client raised, if any.

@@ -7,12 +7,10 @@ final class PollThread: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(name: String, body: @escaping @Sendable () -> Void) {
-        let thread = Thread { [self] in
+        NamedThread.start(name) { [self] in
             while running.load(ordering: .acquiring) { body() }
             finished.signal()
         }
-        thread.name = name
-        thread.start()
     }
 
     /// Asks the thread to stop after its current `body` call; returns at once.

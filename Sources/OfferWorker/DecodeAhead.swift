@@ -48,9 +48,7 @@ final class DecodeAhead: @unchecked Sendable {
     private var results = UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>(start: nil, count: 0)
 
     init(name: String) {
-        let thread = Thread { [self] in run() }
-        thread.name = name
-        thread.start()
+        NamedThread.start(name) { [self] in run() }
     }
 
     /// Starts decoding `records` with `processor`'s codec.

@@ -71,7 +71,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
         let producer = try KafkaPipelineProducer(
             configuration: (exactlyOnce ? configuration.kafka.merging(["transactional.id": configuration.transactionalId ?? ""]) : configuration.kafka).forProducer(),
             logger: logger)
-        if exactlyOnce { try await runOffPool { try producer.initTransactions() } }
+        if exactlyOnce { try await runOnOwnThread(name: "offer-init-txn") { try producer.initTransactions() } }
         let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)
         var group = kafka.merging(["group.id": configuration.groupId])
         // Consumer lag comes from librdkafka's statistics.
@@ -214,14 +214,5 @@ public enum WorkerError: Error, CustomStringConvertible {
 
     static func isRebalanceError(_ error: KafkaError) -> Bool {
         ["ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID", "REBALANCE_IN_PROGRESS", "_ASSIGNMENT_LOST", "_STATE"].contains(error.name)
-    }
-}
-
-/// Runs a blocking call on a thread of its own, off Swift's cooperative pool.
-func runOffPool(_ body: @escaping @Sendable () throws -> Void) async throws {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        Thread {
-            do { try body(); continuation.resume() } catch { continuation.resume(throwing: error) }
-        }.start()
     }
 }

@@ -100,7 +100,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     func run() async throws {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let thread = Thread { [self] in
+                NamedThread.start("offer-loop") { [self] in
                     do {
                         try runOnThread()
                         continuation.resume()
@@ -108,8 +108,6 @@ final class ProcessingPipeline: @unchecked Sendable {
                         continuation.resume(throwing: error)
                     }
                 }
-                thread.name = "offer-worker-loop"
-                thread.start()
             }
         } onCancel: {
             requestStop(.immediate)
@@ -133,7 +131,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     // MARK: The loop
 
     private func runOnThread() throws {
-        let ahead = DecodeAhead(name: "offer-worker-decode")
+        let ahead = DecodeAhead(name: "offer-decode")
         decodeAhead = ahead
         defer {
             decodeAhead = nil

@@ -96,7 +96,15 @@ final class Benchmark {
                 format: "worker, %d offers, run %d: %.0f events/s, %.1f µs CPU/event; %d inputs in %.2f s from first to last commit; peak RSS %.0f MB",
                 offers, run, result.figures.rate, result.figures.cpuMicrosPerEvent, result.inputs, result.figures.wholeSeconds,
                 Double(result.peakRSS) / 1e6))
+            print("  CPU µs per input by thread over the whole run (start-up included): " + Self.threadShares(result.threads, inputs: result.inputs))
         }
+    }
+
+    /// `name µs` for each thread name with at least 0.1 µs per input, busiest first: the
+    /// loop's share is the figure a faster engine lowers.
+    static func threadShares(_ threads: [String: Double], inputs: Int64) -> String {
+        threads.map { (name: $0.key, micros: $0.value * 1e6 / Double(inputs)) }.filter { $0.micros >= 0.1 }
+            .sorted { $0.micros > $1.micros }.map { String(format: "%@ %.1f", $0.name, $0.micros) }.joined(separator: ", ")
     }
 
     /// The `p` quantile (0–1) of `sorted` nanoseconds, in milliseconds; NaN when empty.
@@ -227,6 +235,7 @@ final class Benchmark {
                 format: "worker, %d offers: %d inputs in %.2f s from first to last commit; peak RSS %.0f MB with %d carts; offer.presented %d (engine predicts %d), cart.mutation %d, offer.rejected %d; changelog %d records, mean value %.0f bytes",
                 offers, run.inputs, run.figures.wholeSeconds, Double(run.peakRSS) / 1e6, Self.carts, run.presented, plans[offers]!.presentations,
                 run.mutations, run.rejections, run.changelog.records, run.changelog.meanValue))
+            details.append("worker, \(offers) offers, CPU µs per input by thread (start-up included): " + Self.threadShares(run.threads, inputs: run.inputs))
             let figures = standalone[offers]!
             details.append(String(
                 format: "decode→evaluate→encode, %d offers: the first %d records (%d outputs, %d dead letters) in %.2f s wall, %.2f s CPU; %d carts, state values mean %.0f bytes",
@@ -286,6 +295,8 @@ final class Benchmark {
         var mutations: Int64
         var rejections: Int64
         var changelog: TopicStatistics
+        /// CPU seconds of the worker's threads over the whole run, by thread name.
+        var threads: [String: Double]
     }
 
     /// The worker in a child over the cart events (shared) and its own acceptances, each
@@ -328,6 +339,7 @@ final class Benchmark {
             if let deliveryError { throw deliveryError }
         }
         let peakRSS = child.memory("VmHWM") ?? 0
+        let threads = child.threadCPUSeconds()
         try child.stop()
         try producer.flush(timeout: .seconds(10)) { deliveryError = deliveryError ?? $0.error }
         if let deliveryError { throw deliveryError }
@@ -336,7 +348,8 @@ final class Benchmark {
         return WorkerRun(
             figures: CommitWatcher.figures(samples, total: total), inputs: total, peakRSS: peakRSS,
             presented: try statistics.written(topics.offerPresented), mutations: try statistics.written(topics.cartMutation),
-            rejections: try statistics.written(topics.offerRejected), changelog: try statistics.read(topics.changelog))
+            rejections: try statistics.written(topics.offerRejected), changelog: try statistics.read(topics.changelog),
+            threads: threads)
     }
 
     private struct LatencyFigures {

@@ -23,8 +23,25 @@ final class ChildProcess: @unchecked Sendable {
 
     /// User + system CPU seconds of every thread so far, from `/proc/<pid>/stat`.
     func cpuSeconds() -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+        Self.cpuSeconds(stat: "/proc/\(pid)/stat")
+    }
+
+    /// CPU seconds so far of each of the child's threads, by their kernel name (threads of the
+    /// same name added up): where the worker's time goes, its `offer-loop` against the rest.
+    func threadCPUSeconds() -> [String: Double] {
+        let tasks = "/proc/\(pid)/task"
+        var seconds: [String: Double] = [:]
+        for task in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            guard let name = try? String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8),
+                  let cpu = Self.cpuSeconds(stat: "\(tasks)/\(task)/stat") else { continue }
+            seconds[name.trimmingCharacters(in: .whitespacesAndNewlines), default: 0] += cpu
+        }
+        return seconds
+    }
+
+    /// utime + stime of a `stat` file, in seconds.
+    private static func cpuSeconds(stat path: String) -> Double? {
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
         // Fields after the command name: state is field 3; utime and stime are 14 and 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }

@@ -64,6 +64,38 @@ struct OperationalMetricsTests {
         #expect(try await worker.stop() == 0)
     }
 
+    @Test("top -H and perf show the worker's threads by name: its loop, its decoder and its Kafka clients'")
+    func threadsAreNamed() async throws {
+        let group = try await WorkerGroup(partitions: 2)
+        let worker = try group.startWorker()
+        try await group.send(carts: (0..<4).map { Fixtures.cart("named-\($0)", lines: [Fixtures.phoneLine]) })
+        let reader = try await KafkaTopicReader(configuration: group.kafka, topics: [group.topics.offerPresented])
+        _ = try await reader.read(topic: group.topics.offerPresented, count: 8)
+        await reader.close()
+        let names = worker.threadNames
+        for name in ["offer-loop", "offer-decode", "kafka-consumer", "rdk:main"] {
+            #expect(names.contains(name), "\(name) among \(names.sorted())")
+        }
+        #expect(try await worker.stop() == 0)
+    }
+
+    @Test("a thread name is cut to the 15 bytes Linux keeps, at a character boundary")
+    func longNamesAreCut() async throws {
+        let seen = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+            NamedThread.start("offer-worker-decoder-é") {
+                continuation.resume(with: Result { try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) })
+            }
+        }
+        #expect(seen == "offer-worker-de\n")
+        let accented = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+            NamedThread.start("décodeur-panier") {
+                continuation.resume(with: Result { try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) })
+            }
+        }
+        // 16 bytes: the last character does not fit whole.
+        #expect(accented == "décodeur-panie\n")
+    }
+
     @Test("per-offer series stop at the label limit; later offers are counted as _other")
     func offerLabelsAreCapped() {
         let registry = PrometheusCollectorRegistry()

@@ -284,6 +284,15 @@ final class WorkerProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// The kernel's names of the process's threads (`/proc/<pid>/task/*/comm`): what `top -H`
+    /// and `perf` show.
+    var threadNames: [String] {
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []).compactMap { task in
+            (try? String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
     /// Sends `signal` (SIGHUP, say) without waiting.
     func signal(_ signal: Int32) { Foundation.kill(process.processIdentifier, signal) }
 

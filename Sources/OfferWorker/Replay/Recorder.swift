@@ -71,7 +71,7 @@ public enum Recorder {
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
 
         let start = ContinuousClock.now
-        return try await runOnOwnThread(name: "offer-worker-record") { () throws -> Result in
+        return try await runOnOwnThread(name: "offer-record") { () throws -> Result in
             let reader = try TopicRangeReader(kafka: options.kafka, logger: logger)
             defer { reader.close() }
             let ranges = try reader.plan(topics: topics, partitionCounts: counts, from: options.from, to: options.to)

@@ -175,7 +175,7 @@ public final class Replayer {
         let consumed = inputTopics
         let counts = partitionCounts
         let start = ContinuousClock.now
-        let (summary, records, outputs) = try await runOnOwnThread(name: "offer-worker-replay") { () throws -> (WhatIfSummary, Int, Int) in
+        let (summary, records, outputs) = try await runOnOwnThread(name: "offer-replay") { () throws -> (WhatIfSummary, Int, Int) in
             var sinks: [any ReplayOutputSink] = []
             if let file = options.outputFile { sinks.append(try ReplayFileSink(path: file)) }
             if options.writesTopics {
