@@ -22,10 +22,10 @@ enum ChildCommand {
         let rest = Array(arguments.dropFirst())
         // Ends with the parent (which holds the broker) if it goes away.
         let parent = getppid()
-        Thread {
+        NamedThread.start("bench-orphaned") {
             while getppid() == parent { sleep(1) }
             exit(1)
-        }.start()
+        }
         switch kind {
         case "ceiling":
             guard rest.count == 5, let expected = Int64(rest[4]) else { throw BenchmarkError("child ceiling: bad arguments \(rest)") }

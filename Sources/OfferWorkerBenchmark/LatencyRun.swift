@@ -58,10 +58,10 @@ final class LatencyRun: @unchecked Sendable {
 
     /// Starts the probe, waits until it reads, then starts the producer.
     func start() throws {
-        Thread { [self] in probe() }.start()
+        NamedThread.start("bench-probe") { [self] in probe() }
         guard probeReady.wait(timeout: .now() + 30) == .success else { throw BenchmarkError("the latency probe did not read the warm-up outputs to their end in 30 s") }
         if let error = failure.withLock({ $0 }) { throw error }
-        Thread { [self] in produce() }.start()
+        NamedThread.start("bench-produce") { [self] in produce() }
     }
 
     /// Waits for the producer to have sent everything.
