@@ -30,6 +30,33 @@ extension CartSession {
         }
     }
 
+    /// At least the number of bytes ``encode(into:relativeTo:)`` writes, worked out without
+    /// writing them (no shared-string table, no sorting): each string counts its UTF-8 bytes
+    /// plus 10 for its length (a back-reference is shorter), every other field 20 bytes, its
+    /// largest encoding (a decimal's varint and scale; numbers, counts, times and the id's 16
+    /// bytes take less). A worker checks a new state against the changelog's record limit
+    /// with it, and encodes the state only when this bound comes near the limit.
+    public var encodedSizeBound: Int {
+        let field = 20
+        @inline(__always) func string(_ value: String) -> Int { value.utf8.count + 10 }
+        var size = 2 * field
+        for index in cart.lines.indices { size += string(cart.lines[index].lineId) + field }
+        size += field
+        for presentation in presentations.values {
+            size += 2 * field + string(presentation.presentationId) + string(presentation.offerId)
+            for index in presentation.triggerLineIds.indices { size += string(presentation.triggerLineIds[index]) }
+            size += 4 * field
+            for index in presentation.items.indices {
+                size += 4 * field + string(presentation.items[index].productId) + string(presentation.items[index].variantId)
+            }
+        }
+        size += field
+        for offerId in presentationCounts.keys { size += string(offerId) + field }
+        size += field
+        for offerId in declinedOffers.keys { size += string(offerId) + field }
+        return size
+    }
+
     /// `body` for each entry of `dictionary`, in the order of the keys as `String`s. Most
     /// sessions have none or one of each, which need no sorted copy.
     private static func forEachInKeyOrder<Value>(_ dictionary: [String: Value], _ body: (String, Value) -> Void) {

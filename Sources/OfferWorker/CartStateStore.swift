@@ -9,8 +9,12 @@ import OfferEngine
 /// changelog partition of the same number, so it moves with the partition.
 ///
 /// Carts are held encoded, exactly as their changelog value: a few hundred bytes each
-/// instead of a tree of Swift objects, and a change is written to the changelog without
-/// encoding it again. A cart is decoded only when one of its events arrives.
+/// instead of a tree of Swift objects. A cart is decoded only when one of its events
+/// arrives, and a changed cart stays decoded until the changelog is next taken (once per
+/// commit interval), as Kafka Streams' record cache holds it: a cart with several events in
+/// one interval (a replay, a worker catching up on lag, a shopper's burst of changes) is
+/// decoded once and encoded once, not once per event. The changelog record is the same
+/// either way; at most ``maximumDecodedCarts`` carts are held decoded.
 struct CartStateStore: Sendable {
     /// A cart's encoded state and the time eviction judges it by.
     struct Entry: Sendable {
@@ -18,8 +22,52 @@ struct CartStateStore: Sendable {
         var lastActivity: EventTime
     }
 
+    /// A held cart: as its changelog value, or decoded since it last changed.
+    private struct Held: Sendable {
+        var state: State
+        var lastActivity: EventTime
+
+        enum State: Sendable {
+            case encoded([UInt8])
+            /// Boxed (`indirect`), so every held cart's slot stays the size of an array.
+            indirect case decoded(StoredCart)
+        }
+
+        init(_ entry: Entry) {
+            state = .encoded(entry.bytes)
+            lastActivity = entry.lastActivity
+        }
+
+        init(_ cart: StoredCart) {
+            state = .decoded(cart)
+            lastActivity = cart.lastActivity
+        }
+
+        var isDecoded: Bool {
+            if case .decoded = state { return true }
+            return false
+        }
+
+        /// The changelog value.
+        var bytes: [UInt8] {
+            switch state {
+            case .encoded(let bytes): bytes
+            case .decoded(let cart): cart.encoded()
+            }
+        }
+    }
+
+    /// Changed carts held decoded, across partitions, before they are all encoded: bounds
+    /// the memory when the changelog is not taken for a long time (a few hundred bytes
+    /// encoded, a few kilobytes decoded, each).
+    static let maximumDecodedCarts = 8_192
+    private var decodedCarts = 0
+
+    /// How many changed carts are held decoded now (for tests).
+    var decodedCartCount: Int { decodedCarts }
+
     private struct PartitionState: Sendable {
-        var carts: [String: Entry] = [:]
+        var carts: [String: Held] = [:]
         /// The latest event time applied on the partition: idle carts are judged against it.
         var streamTime: EventTime?
         /// Carts changed since the changelog was last taken.
@@ -62,10 +110,13 @@ struct CartStateStore: Sendable {
     }
 
     /// The stored state of a cart, if any; a cart whose bytes cannot be decoded is treated as
-    /// unknown (and reported through `unreadable`).
+    /// unknown.
     func cart(_ cartId: String, partition: Int32) -> StoredCart? {
-        guard Int(partition) < partitions.count, let entry = partitions[Int(partition)]?.carts[cartId] else { return nil }
-        return try? StoredCart(decoding: entry.bytes)
+        guard Int(partition) < partitions.count, let held = partitions[Int(partition)]?.carts[cartId] else { return nil }
+        switch held.state {
+        case .decoded(let cart): return cart
+        case .encoded(let bytes): return try? StoredCart(decoding: bytes)
+        }
     }
 
     /// Records that the partition's event time has reached `time`, moving it at most
@@ -83,18 +134,39 @@ struct CartStateStore: Sendable {
         }
     }
 
-    /// Stores a cart's new state; the change goes to the changelog with the next take.
+    /// Stores a cart's new state, held decoded until the next take encodes it for the
+    /// changelog (or ``maximumDecodedCarts`` are held).
     mutating func replace(_ cartId: String, partition: Int32, with cart: StoredCart) {
-        replace(cartId, partition: partition, encoded: cart.encoded(), lastActivity: cart.lastActivity)
+        store(Held(cart), as: cartId, partition: partition)
+        if decodedCarts > Self.maximumDecodedCarts { encodeDecodedCarts() }
     }
 
     /// Stores a cart's already encoded state.
     mutating func replace(_ cartId: String, partition: Int32, encoded bytes: [UInt8], lastActivity: EventTime) {
-        update(partition) { state in
-            state.carts[cartId] = Entry(bytes: bytes, lastActivity: lastActivity)
+        store(Held(Entry(bytes: bytes, lastActivity: lastActivity)), as: cartId, partition: partition)
+    }
+
+    private mutating func store(_ held: Held, as cartId: String, partition: Int32) {
+        let change = update(partition) { state in
+            let previous = state.carts.updateValue(held, forKey: cartId)
             state.changed.insert(cartId)
-            if let oldest = state.oldestActivity, lastActivity < oldest { state.oldestActivity = lastActivity }
+            if let oldest = state.oldestActivity, held.lastActivity < oldest { state.oldestActivity = held.lastActivity }
+            return (held.isDecoded ? 1 : 0) - (previous?.isDecoded == true ? 1 : 0)
         }
+        decodedCarts += change
+    }
+
+    /// Encodes every cart held decoded, keeping it among the changes to take.
+    private mutating func encodeDecodedCarts() {
+        for index in partitions.indices where partitions[index] != nil {
+            update(Int32(index)) { state in
+                for cartId in state.changed {
+                    guard let held = state.carts[cartId], held.isDecoded else { continue }
+                    state.carts[cartId] = Held(Entry(bytes: held.bytes, lastActivity: held.lastActivity))
+                }
+            }
+        }
+        decodedCarts = 0
     }
 
     /// The partitions whose state this worker owns.
@@ -116,10 +188,18 @@ struct CartStateStore: Sendable {
     /// Starts holding `partition`, with the carts restored from its changelog up to `end`.
     mutating func restore(partition: Int32, carts: [String: Entry], changelogEnd end: Int64) {
         let times = carts.values.map(\.lastActivity)
+        decodedCarts -= decodedCount(partition)
         update(partition) { state in
             state = PartitionState(
-                carts: carts, streamTime: times.max(), changed: [], oldestActivity: times.min(), owned: true, changelogEnd: end)
+                carts: carts.mapValues(Held.init), streamTime: times.max(), changed: [], oldestActivity: times.min(), owned: true,
+                changelogEnd: end)
         }
+    }
+
+    /// How many of `partition`'s carts are held decoded (all of them among its changes).
+    private func decodedCount(_ partition: Int32) -> Int {
+        guard let state = state(partition) else { return 0 }
+        return state.changed.reduce(0) { $0 + (state.carts[$1]?.isDecoded == true ? 1 : 0) }
     }
 
     /// Keeps the state of partitions this worker no longer owns, for a warm hand-back.
@@ -129,7 +209,10 @@ struct CartStateStore: Sendable {
 
     /// Forgets the state of partitions entirely (lost without a clean hand-over).
     mutating func removePartitions(_ removed: some Sequence<Int32>) {
-        for partition in removed where Int(partition) < partitions.count { partitions[Int(partition)] = nil }
+        for partition in removed where Int(partition) < partitions.count {
+            decodedCarts -= decodedCount(partition)
+            partitions[Int(partition)] = nil
+        }
     }
 
     /// Records an acknowledged changelog write of this worker.
@@ -146,20 +229,23 @@ struct CartStateStore: Sendable {
         if let oldest = state.oldestActivity, oldest >= cutoff { return 0 }
         var idle: [String] = []
         var oldest: EventTime?
-        for (cartId, entry) in state.carts {
-            if entry.lastActivity < cutoff {
+        for (cartId, held) in state.carts {
+            if held.lastActivity < cutoff {
                 idle.append(cartId)
-            } else if oldest.map({ entry.lastActivity < $0 }) ?? true {
-                oldest = entry.lastActivity
+            } else if oldest.map({ held.lastActivity < $0 }) ?? true {
+                oldest = held.lastActivity
             }
         }
-        update(partition) { state in
+        let decoded = update(partition) { state in
+            var decoded = 0
             for cartId in idle {
-                state.carts.removeValue(forKey: cartId)
+                if state.carts.removeValue(forKey: cartId)?.isDecoded == true { decoded += 1 }
                 state.changed.insert(cartId)
             }
             state.oldestActivity = oldest ?? now
+            return decoded
         }
+        decodedCarts -= decoded
         return idle.count
     }
 
@@ -167,17 +253,27 @@ struct CartStateStore: Sendable {
     /// tombstone for a forgotten cart, on the cart's partition number.
     mutating func takeChangelog(topic: String) -> [ProducerRecord] {
         var records: [ProducerRecord] = []
-        for (partition, state) in held {
-            guard !state.changed.isEmpty else { continue }
-            for cartId in state.changed.sorted() {
-                let entry = state.carts[cartId]
-                records.append(ProducerRecord(
-                    topic: topic, partition: partition, key: Array(cartId.utf8),
-                    value: entry?.bytes,
-                    timestamp: (entry?.lastActivity ?? state.streamTime)?.millisecondsSinceEpoch))
+        for index in partitions.indices where !(partitions[index]?.changed.isEmpty ?? true) {
+            let partition = Int32(index)
+            update(partition) { state in
+                for cartId in state.changed.sorted() {
+                    var value: [UInt8]?
+                    var time = state.streamTime
+                    if let held = state.carts[cartId] {
+                        let bytes = held.bytes
+                        // Kept encoded from now on: the decoded form served this interval's events.
+                        if held.isDecoded { state.carts[cartId] = Held(Entry(bytes: bytes, lastActivity: held.lastActivity)) }
+                        value = bytes
+                        time = held.lastActivity
+                    }
+                    records.append(ProducerRecord(
+                        topic: topic, partition: partition, key: Array(cartId.utf8), value: value,
+                        timestamp: time?.millisecondsSinceEpoch))
+                }
+                state.changed = []
             }
-            update(partition) { $0.changed = [] }
         }
+        decodedCarts = 0
         return records
     }
 

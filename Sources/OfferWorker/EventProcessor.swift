@@ -159,7 +159,13 @@ struct EventProcessor: Sendable {
 
     /// Stores a cart's new state, unless it is too large for one changelog record: then the
     /// event is refused and the cart keeps its previous state.
+    ///
+    /// The size is bounded without encoding (``StoredCart/encodedSizeBound``); only a state
+    /// whose bound passes the limit is encoded to learn its size. Otherwise the store keeps
+    /// it decoded and encodes it once, for the changelog, however many events change it
+    /// before the changelog is taken.
     private func replace(_ cartId: String, partition: Int32, in store: inout CartStateStore, with cart: StoredCart) throws(EventDecodingError) {
+        guard cart.encodedSizeBound > maxStateBytes else { return store.replace(cartId, partition: partition, with: cart) }
         let bytes = cart.encoded()
         guard bytes.count <= maxStateBytes else {
             throw EventDecodingError(reason: "the cart's state would grow to \(bytes.count) bytes, over the limit of \(maxStateBytes) (one changelog record): event refused, the cart keeps its previous state")

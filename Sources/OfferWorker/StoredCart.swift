@@ -33,6 +33,10 @@ struct StoredCart: Sendable, Hashable {
         }
     }
 
+    /// At least the size of ``encoded()``, worked out without encoding (see
+    /// ``CartSession/encodedSizeBound``): the version byte and `lastActivity` take at most 11.
+    var encodedSizeBound: Int { 11 + session.encodedSizeBound }
+
     /// The `lastActivity` of an encoded record, read from its header without decoding the
     /// session: for idle eviction and restore, which look at every cart.
     static func lastActivity(ofEncoded bytes: [UInt8]) throws(StoredCartDecodingError) -> EventTime {

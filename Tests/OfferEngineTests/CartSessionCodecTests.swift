@@ -40,6 +40,24 @@ struct CartSessionCodecTests {
         }
     }
 
+    @Test("the size bound a worker checks a new state with is never below the encoded size, and within 6× of it on real carts")
+    func sizeBound() throws {
+        var random = SplitMix64(seed: 0xB0_0D)
+        for _ in 0..<2_000 {
+            let session = randomSession(using: &random)
+            // The worst base: times as far from it as the random ones get.
+            for base in [Self.base, EventTime(millisecondsSinceEpoch: 0), EventTime(millisecondsSinceEpoch: Int64.max / 4)] {
+                let size = encode(session, base: base).count
+                #expect(session.encodedSizeBound >= size, "bound \(session.encodedSizeBound) < \(size) bytes")
+            }
+        }
+        for count in [0, 3, 9] {
+            let session = realisticSession(presentations: count)
+            let size = encode(session).count
+            #expect(session.encodedSizeBound >= size && session.encodedSizeBound <= 6 * size + 200, "bound \(session.encodedSizeBound) for \(size) bytes")
+        }
+    }
+
     @Test("a realistic 6-line cart with 3 to 9 presentations stays a few hundred bytes; 6 presentations under 600")
     func size() throws {
         var sizes: [Int: Int] = [:]
