@@ -60,7 +60,7 @@ struct CartStateStore: Sendable {
     /// Changed carts held decoded, across partitions, before they are all encoded: bounds
     /// the memory when the changelog is not taken for a long time (a few hundred bytes
     /// encoded, a few kilobytes decoded, each).
-    static let maximumDecodedCarts = 8_192
+    static let maximumDecodedCarts = 4_096
     private var decodedCarts = 0
 
     /// How many changed carts are held decoded now (for tests).
