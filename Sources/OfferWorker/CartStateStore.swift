@@ -48,11 +48,16 @@ struct CartStateStore: Sendable {
             return false
         }
 
-        /// The changelog value.
-        var bytes: [UInt8] {
+        /// The changelog value and the cart's last activity; a decoded cart is encoded, and
+        /// kept encoded from now on (its decoded form served the interval's events).
+        mutating func settle() -> (bytes: [UInt8], lastActivity: EventTime) {
             switch state {
-            case .encoded(let bytes): bytes
-            case .decoded(let cart): cart.encoded()
+            case .encoded(let bytes):
+                return (bytes, lastActivity)
+            case .decoded(let cart):
+                let bytes = cart.encoded()
+                state = .encoded(bytes)
+                return (bytes, lastActivity)
             }
         }
     }
@@ -160,10 +165,7 @@ struct CartStateStore: Sendable {
     private mutating func encodeDecodedCarts() {
         for index in partitions.indices where partitions[index] != nil {
             update(Int32(index)) { state in
-                for cartId in state.changed {
-                    guard let held = state.carts[cartId], held.isDecoded else { continue }
-                    state.carts[cartId] = Held(Entry(bytes: held.bytes, lastActivity: held.lastActivity))
-                }
+                for cartId in state.changed { _ = state.carts[cartId]?.settle() }
             }
         }
         decodedCarts = 0
@@ -257,18 +259,11 @@ struct CartStateStore: Sendable {
             let partition = Int32(index)
             update(partition) { state in
                 for cartId in state.changed.sorted() {
-                    var value: [UInt8]?
-                    var time = state.streamTime
-                    if let held = state.carts[cartId] {
-                        let bytes = held.bytes
-                        // Kept encoded from now on: the decoded form served this interval's events.
-                        if held.isDecoded { state.carts[cartId] = Held(Entry(bytes: bytes, lastActivity: held.lastActivity)) }
-                        value = bytes
-                        time = held.lastActivity
-                    }
+                    // A forgotten cart's tombstone carries the partition's event time.
+                    let settled = state.carts[cartId]?.settle()
                     records.append(ProducerRecord(
-                        topic: topic, partition: partition, key: Array(cartId.utf8), value: value,
-                        timestamp: time?.millisecondsSinceEpoch))
+                        topic: topic, partition: partition, key: Array(cartId.utf8), value: settled?.bytes,
+                        timestamp: (settled?.lastActivity ?? state.streamTime)?.millisecondsSinceEpoch))
                 }
                 state.changed = []
             }
