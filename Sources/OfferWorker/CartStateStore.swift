@@ -154,7 +154,8 @@ struct CartStateStore: Sendable {
     private mutating func store(_ held: Held, as cartId: String, partition: Int32) {
         let change = update(partition) { state in
             let previous = state.carts.updateValue(held, forKey: cartId)
-            state.changed.insert(cartId)
+            // A cart held decoded is among the changes already.
+            if previous?.isDecoded != true { state.changed.insert(cartId) }
             if let oldest = state.oldestActivity, held.lastActivity < oldest { state.oldestActivity = held.lastActivity }
             return (held.isDecoded ? 1 : 0) - (previous?.isDecoded == true ? 1 : 0)
         }
