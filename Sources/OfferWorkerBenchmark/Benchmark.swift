@@ -100,6 +100,35 @@ final class Benchmark {
         }
     }
 
+    /// `OfferWorkerBenchmark loops [runs]`: only the C ceiling and the Swift passthrough,
+    /// alternately, `runs` times each (3 by default) on the same input: the Kafka module's
+    /// overhead against plain librdkafka, whose single run is noisy.
+    func loopsOnly(runs: Int) async throws {
+        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
+        let values = Self.parallelMap(events) { HotCodec.encode($0) }
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        let bootstrap = cluster.bootstrapServers
+        let kafka = KafkaConfiguration(["bootstrap.servers": bootstrap])
+        try cluster.createTopic(Self.cartTopic, partitions: Self.partitions)
+        _ = try produce(events.enumerated().map { index, event in
+            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
+        }, kafka: kafka)
+        let partitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) }
+        for run in 1...max(runs, 1) {
+            var rates: [String: Double] = [:]
+            for kind in ["ceiling", "passthrough"] {
+                let output = "\(kind).out.\(run)"
+                try cluster.createTopic(output, partitions: Self.partitions)
+                let result = try await runLoop(
+                    kind, output: output, bootstrap: bootstrap, kafka: kafka, partitions: partitions, total: Int64(events.count), group: "bench-\(kind)-\(run)")
+                rates[kind] = result.steady.rate
+                print(String(format: "run %d, %@: %.0f events/s, %.1f µs CPU/event (whole run %.0f events/s, %.1f µs)", run, kind,
+                             result.steady.rate, result.steady.cpuMicros, result.whole.rate, result.whole.cpuMicros))
+            }
+            print(String(format: "run %d: passthrough / ceiling = %.2f", run, rates["passthrough"]! / rates["ceiling"]!))
+        }
+    }
+
     /// `name µs` for each thread name with at least 0.1 µs per input, busiest first: the
     /// loop's share is the figure a faster engine lowers.
     static func threadShares(_ threads: [String: Double], inputs: Int64) -> String {
@@ -271,9 +300,10 @@ final class Benchmark {
 
     /// The C or Swift loop in a child, over every cart event.
     private func runLoop(
-        _ kind: String, output: String, bootstrap: String, kafka: KafkaConfiguration, partitions: [TopicPartition], total: Int64
+        _ kind: String, output: String, bootstrap: String, kafka: KafkaConfiguration, partitions: [TopicPartition], total: Int64,
+        group: String? = nil
     ) async throws -> LoopRun {
-        let group = "bench-\(kind)"
+        let group = group ?? "bench-\(kind)"
         let child = try spawn(kind, [kind, bootstrap, group, Self.cartTopic, output, String(total)])
         let samples = try await CommitWatcher(kafka: kafka, logger: logger).watch(group: group, partitions: partitions, total: total, child: child)
         let printed = try child.waitForExit()

@@ -18,6 +18,9 @@
 // `OfferWorkerBenchmark worker <offers> [runs]` runs only the worker's throughput run, `runs`
 // times (3 by default): for before/after comparisons of the processing loop.
 //
+// `OfferWorkerBenchmark loops [runs]` runs only the C ceiling and the Swift passthrough,
+// alternately, `runs` times each (3 by default).
+//
 // `OfferWorkerBenchmark codec [seconds]` times the hot-path codec alone (decode cart.updated,
 // encode offer.presented), in CPU ns per event.
 //
@@ -33,6 +36,8 @@ do {
         try await Benchmark().latencyOnly(rate: rate, workerProperties: Array(arguments.dropFirst(2)))
     } else if arguments.first == "worker", let offers = arguments.dropFirst().first.flatMap(Int.init) {
         try await Benchmark().workerOnly(offers: offers, runs: arguments.dropFirst(2).first.flatMap(Int.init) ?? 3)
+    } else if arguments.first == "loops" {
+        try await Benchmark().loopsOnly(runs: arguments.dropFirst().first.flatMap(Int.init) ?? 3)
     } else if arguments.first == "codec" {
         try CodecCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "standalone" {
