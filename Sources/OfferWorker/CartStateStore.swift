@@ -66,10 +66,8 @@ struct CartStateStore: Sendable {
     /// the memory when the changelog is not taken for a long time (a few hundred bytes
     /// encoded, a few kilobytes decoded, each).
     static let maximumDecodedCarts = 4_096
-    private var decodedCarts = 0
-
-    /// How many changed carts are held decoded now (for tests).
-    var decodedCartCount: Int { decodedCarts }
+    /// How many changed carts are held decoded now.
+    private(set) var decodedCartCount = 0
 
     private struct PartitionState: Sendable {
         var carts: [String: Held] = [:]
@@ -143,7 +141,7 @@ struct CartStateStore: Sendable {
     /// changelog (or ``maximumDecodedCarts`` are held).
     mutating func replace(_ cartId: String, partition: Int32, with cart: StoredCart) {
         store(Held(cart), as: cartId, partition: partition)
-        if decodedCarts > Self.maximumDecodedCarts { encodeDecodedCarts() }
+        if decodedCartCount > Self.maximumDecodedCarts { encodeDecodedCarts() }
     }
 
     /// Stores a cart's already encoded state.
@@ -159,7 +157,7 @@ struct CartStateStore: Sendable {
             if let oldest = state.oldestActivity, held.lastActivity < oldest { state.oldestActivity = held.lastActivity }
             return (held.isDecoded ? 1 : 0) - (previous?.isDecoded == true ? 1 : 0)
         }
-        decodedCarts += change
+        decodedCartCount += change
     }
 
     /// Encodes every cart held decoded, keeping it among the changes to take.
@@ -169,7 +167,7 @@ struct CartStateStore: Sendable {
                 for cartId in state.changed { _ = state.carts[cartId]?.settle() }
             }
         }
-        decodedCarts = 0
+        decodedCartCount = 0
     }
 
     /// The partitions whose state this worker owns.
@@ -191,7 +189,7 @@ struct CartStateStore: Sendable {
     /// Starts holding `partition`, with the carts restored from its changelog up to `end`.
     mutating func restore(partition: Int32, carts: [String: Entry], changelogEnd end: Int64) {
         let times = carts.values.map(\.lastActivity)
-        decodedCarts -= decodedCount(partition)
+        decodedCartCount -= decodedCarts(in: partition)
         update(partition) { state in
             state = PartitionState(
                 carts: carts.mapValues(Held.init), streamTime: times.max(), changed: [], oldestActivity: times.min(), owned: true,
@@ -200,7 +198,7 @@ struct CartStateStore: Sendable {
     }
 
     /// How many of `partition`'s carts are held decoded (all of them among its changes).
-    private func decodedCount(_ partition: Int32) -> Int {
+    private func decodedCarts(in partition: Int32) -> Int {
         guard let state = state(partition) else { return 0 }
         return state.changed.reduce(0) { $0 + (state.carts[$1]?.isDecoded == true ? 1 : 0) }
     }
@@ -213,7 +211,7 @@ struct CartStateStore: Sendable {
     /// Forgets the state of partitions entirely (lost without a clean hand-over).
     mutating func removePartitions(_ removed: some Sequence<Int32>) {
         for partition in removed where Int(partition) < partitions.count {
-            decodedCarts -= decodedCount(partition)
+            decodedCartCount -= decodedCarts(in: partition)
             partitions[Int(partition)] = nil
         }
     }
@@ -248,7 +246,7 @@ struct CartStateStore: Sendable {
             state.oldestActivity = oldest ?? now
             return decoded
         }
-        decodedCarts -= decoded
+        decodedCartCount -= decoded
         return idle.count
     }
 
@@ -269,7 +267,7 @@ struct CartStateStore: Sendable {
                 state.changed = []
             }
         }
-        decodedCarts = 0
+        decodedCartCount = 0
         return records
     }
 

@@ -56,8 +56,7 @@ final class Benchmark {
     /// cart events per second, with extra librdkafka properties for the worker: for finding
     /// where the latency goes without the two-minute full run.
     func latencyOnly(rate: Double, workerProperties: [String]) async throws {
-        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
-        let values = Self.parallelMap(events) { HotCodec.encode($0) }
+        let (events, values) = Self.workload()
         let cluster = try EmbeddedKafkaCluster(logger: logger)
         let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
         let latency = try await runLatency(rate: rate, events: events, values: values, cluster: cluster, kafka: kafka, extra: workerProperties)
@@ -78,19 +77,12 @@ final class Benchmark {
     /// times (3 by default) on the same input, each a fresh worker on topics of its own: for
     /// before/after comparisons of the processing loop, whose single run is noisy.
     func workerOnly(offers: Int, runs: Int) async throws {
-        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
-        let values = Self.parallelMap(events) { HotCodec.encode($0) }
+        let (events, values) = Self.workload()
         let plan = AcceptancePlan(events: events, engine: OfferEngine(catalog: try Workload.catalog(offers: offers)))
-        let cluster = try EmbeddedKafkaCluster(logger: logger)
-        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
-        try cluster.createTopic(Self.cartTopic, partitions: Self.partitions)
-        let placed = try produce(events.enumerated().map { index, event in
-            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
-        }, kafka: kafka)
-        let cartPartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) }
+        let input = try produceCartEvents(events, values: values)
         for run in 1...max(runs, 1) {
             let result = try await runWorker(
-                offers: offers, plan: plan, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions,
+                offers: offers, plan: plan, placed: input.placed, cluster: input.cluster, kafka: input.kafka, cartPartitions: input.partitions,
                 carts: Int64(events.count), prefix: "w\(offers)-\(run)")
             print(String(
                 format: "worker, %d offers, run %d: %.0f events/s, %.1f µs CPU/event; %d inputs in %.2f s from first to last commit; peak RSS %.0f MB",
@@ -104,29 +96,42 @@ final class Benchmark {
     /// alternately, `runs` times each (3 by default) on the same input: the Kafka module's
     /// overhead against plain librdkafka, whose single run is noisy.
     func loopsOnly(runs: Int) async throws {
-        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
-        let values = Self.parallelMap(events) { HotCodec.encode($0) }
-        let cluster = try EmbeddedKafkaCluster(logger: logger)
-        let bootstrap = cluster.bootstrapServers
-        let kafka = KafkaConfiguration(["bootstrap.servers": bootstrap])
-        try cluster.createTopic(Self.cartTopic, partitions: Self.partitions)
-        _ = try produce(events.enumerated().map { index, event in
-            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
-        }, kafka: kafka)
-        let partitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) }
+        let (events, values) = Self.workload()
+        let input = try produceCartEvents(events, values: values)
         for run in 1...max(runs, 1) {
             var rates: [String: Double] = [:]
             for kind in ["ceiling", "passthrough"] {
                 let output = "\(kind).out.\(run)"
-                try cluster.createTopic(output, partitions: Self.partitions)
+                try input.cluster.createTopic(output, partitions: Self.partitions)
                 let result = try await runLoop(
-                    kind, output: output, bootstrap: bootstrap, kafka: kafka, partitions: partitions, total: Int64(events.count), group: "bench-\(kind)-\(run)")
+                    kind, output: output, bootstrap: input.cluster.bootstrapServers, kafka: input.kafka, partitions: input.partitions,
+                    total: Int64(events.count), group: "bench-\(kind)-\(run)")
                 rates[kind] = result.steady.rate
                 print(String(format: "run %d, %@: %.0f events/s, %.1f µs CPU/event (whole run %.0f events/s, %.1f µs)", run, kind,
                              result.steady.rate, result.steady.cpuMicros, result.whole.rate, result.whole.cpuMicros))
             }
             print(String(format: "run %d: passthrough / ceiling = %.2f", run, rates["passthrough"]! / rates["ceiling"]!))
         }
+    }
+
+    /// The workload's cart events and their wire bytes.
+    static func workload() -> (events: [CartUpdated], values: [[UInt8]]) {
+        let events = Workload.cartEvents(carts: carts, versions: versions, prefix: "evt", spacingMilliseconds: 240)
+        return (events, parallelMap(events) { HotCodec.encode($0) })
+    }
+
+    /// A fresh embedded broker whose `cart.updated` holds `events` (and with the topics
+    /// `alsoCreating`), where each event landed, and that topic's partitions.
+    private func produceCartEvents(
+        _ events: [CartUpdated], values: [[UInt8]], alsoCreating topics: [String] = []
+    ) throws -> (cluster: EmbeddedKafkaCluster, kafka: KafkaConfiguration, placed: [(partition: Int32, offset: Int64)], partitions: [TopicPartition]) {
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        for topic in [Self.cartTopic] + topics { try cluster.createTopic(topic, partitions: Self.partitions) }
+        let placed = try produce(events.enumerated().map { index, event in
+            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
+        }, kafka: kafka)
+        return (cluster, kafka, placed, (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) })
     }
 
     /// `name µs` for each thread name with at least 0.1 µs per input, busiest first: the
@@ -153,8 +158,7 @@ final class Benchmark {
 
     private func measure() async throws {
         progress("generating the workload")
-        let events = Workload.cartEvents(carts: Self.carts, versions: Self.versions, prefix: "evt", spacingMilliseconds: 240)
-        let values = Self.parallelMap(events) { HotCodec.encode($0) }
+        let (events, values) = Self.workload()
         let meanBytes = Double(values.reduce(0) { $0 + $1.count }) / Double(values.count)
         let catalogs = [100: try Workload.catalog(offers: 100), 1_000: try Workload.catalog(offers: 1_000)]
         let planned = Self.parallelMap([100, 1_000]) { AcceptancePlan(events: events, engine: OfferEngine(catalog: catalogs[$0]!)) }
@@ -164,15 +168,9 @@ final class Benchmark {
             events.count, Self.carts, Self.versions, meanBytes, plans[100]!.acceptances.count, Self.partitions,
             ProcessInfo.processInfo.activeProcessorCount))
 
-        let cluster = try EmbeddedKafkaCluster(logger: logger)
-        let bootstrap = cluster.bootstrapServers
-        let kafka = KafkaConfiguration(["bootstrap.servers": bootstrap])
-        for topic in [Self.cartTopic, "ceiling.out", "passthrough.out"] { try cluster.createTopic(topic, partitions: Self.partitions) }
-
         progress("producing the cart events")
-        let placed = try produce(events.enumerated().map { index, event in
-            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
-        }, kafka: kafka)
+        let (cluster, kafka, placed, cartPartitions) = try produceCartEvents(events, values: values, alsoCreating: ["ceiling.out", "passthrough.out"])
+        let bootstrap = cluster.bootstrapServers
 
         // 4. decode → evaluate → encode alone (first, on a quiet machine).
         var standalone: [Int: StandalonePath.Figures] = [:]
@@ -186,7 +184,6 @@ final class Benchmark {
         let restore = try RestoreMeasurement.measure(carts: Self.latencyCarts, partitions: Self.partitions)
 
         // 1. and 2.: the loops without offer logic.
-        let cartPartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) }
         let total = Int64(events.count)
         progress("C ceiling")
         let ceiling = try await runLoop("ceiling", output: "ceiling.out", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions, total: total)

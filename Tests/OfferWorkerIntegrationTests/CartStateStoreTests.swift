@@ -11,6 +11,11 @@ import Testing
 struct CartStateStoreTests {
     let topics = TopicNames()
 
+    /// The cart a changelog record is keyed by.
+    static func cartId(of record: ProducerRecord) -> String {
+        String(decoding: record.key ?? [], as: UTF8.self)
+    }
+
     func processor() throws -> EventProcessor {
         var processor = EventProcessor(
             engine: OfferEngine(catalog: try OfferCatalog(offers: Fixtures.offers)), topics: topics, eventSource: "/offer-worker",
@@ -53,7 +58,7 @@ struct CartStateStoreTests {
         var eagerLatest: [String: [UInt8]?] = [:]
         for input in inputs {
             eagerOutputs += processor.process(input, store: &eager)
-            for record in eager.takeChangelog(topic: topics.changelog) { eagerLatest[String(decoding: record.key!, as: UTF8.self)] = record.value }
+            for record in eager.takeChangelog(topic: topics.changelog) { eagerLatest[Self.cartId(of: record)] = record.value }
             #expect(eager.decodedCartCount == 0)
         }
 
@@ -68,9 +73,9 @@ struct CartStateStoreTests {
 
         let changelog = held.takeChangelog(topic: topics.changelog)
         #expect(held.decodedCartCount == 0)
-        #expect(changelog.map { String(decoding: $0.key!, as: UTF8.self) } == ["held-a", "held-b"])
+        #expect(changelog.map { Self.cartId(of: $0) } == ["held-a", "held-b"])
         for record in changelog {
-            #expect(eagerLatest[String(decoding: record.key!, as: UTF8.self)] == record.value)
+            #expect(eagerLatest[Self.cartId(of: record)] == record.value)
         }
         #expect(changelog.allSatisfy { $0.partition == 0 && $0.timestamp != nil })
         // The same outputs, byte for byte, and a mutation among them.
@@ -99,7 +104,7 @@ struct CartStateStoreTests {
         }
         let changelog = store.takeChangelog(topic: topics.changelog)
         #expect(changelog.count == count)
-        let byKey = Dictionary(uniqueKeysWithValues: changelog.map { (String(decoding: $0.key!, as: UTF8.self), $0) })
+        let byKey = Dictionary(uniqueKeysWithValues: changelog.map { (Self.cartId(of: $0), $0) })
         for index in 0..<count {
             #expect(byKey["bound-\(index)"]?.value == Self.stored(index).encoded())
         }
@@ -122,7 +127,7 @@ struct CartStateStoreTests {
         store.removePartitions([2])
         #expect(store.decodedCartCount == 0)
         let changelog = store.takeChangelog(topic: topics.changelog)
-        #expect(changelog.map { String(decoding: $0.key!, as: UTF8.self) } == ["old"])
+        #expect(changelog.map { Self.cartId(of: $0) } == ["old"])
         #expect(changelog.first?.value == nil)
     }
 }

@@ -81,19 +81,17 @@ struct OperationalMetricsTests {
 
     @Test("a thread name is cut to the 15 bytes Linux keeps, at a character boundary")
     func longNamesAreCut() async throws {
-        let seen = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
-            NamedThread.start("offer-worker-decoder-é") {
-                continuation.resume(with: Result { try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) })
+        /// The kernel's name of a thread started as `name`, read from inside it.
+        func kernelName(of name: String) async throws -> String {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+                NamedThread.start(name) {
+                    continuation.resume(with: Result { try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) })
+                }
             }
         }
-        #expect(seen == "offer-worker-de\n")
-        let accented = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
-            NamedThread.start("décodeur-panier") {
-                continuation.resume(with: Result { try String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) })
-            }
-        }
+        #expect(try await kernelName(of: "offer-worker-decoder-é") == "offer-worker-de\n")
         // 16 bytes: the last character does not fit whole.
-        #expect(accented == "décodeur-panie\n")
+        #expect(try await kernelName(of: "décodeur-panier") == "décodeur-panie\n")
     }
 
     @Test("per-offer series stop at the label limit; later offers are counted as _other")
