@@ -39,7 +39,9 @@ private let contentTypeHeader = KafkaHeader(name: "content-type", string: "appli
 extension ProducerRecord {
     /// An output record in CloudEvents 1.0 Kafka binary mode: keyed by cartId, stamped with
     /// the event's time (never the wall clock), so replays give identical records.
-    init<Event: OutputEvent>(_ event: Event, topic: String, source: String, wire: WireCodec) {
+    ///
+    /// `source` is the `ce_source` header, made once by the caller.
+    init<Event: OutputEvent>(_ event: Event, topic: String, source: KafkaHeader, wire: WireCodec) {
         // The key and `ce_subject` share one array; `ce_time` is written as bytes, as the
         // body writes times (``EventTime/description``).
         let cartId = Array(event.cartId.utf8)
@@ -51,7 +53,7 @@ extension ProducerRecord {
                 specVersionHeader,
                 KafkaHeader(name: "ce_id", string: event.eventId),
                 Event.typeHeader,
-                KafkaHeader(name: "ce_source", string: source),
+                source,
                 KafkaHeader(name: "ce_time", value: WireCodec.timeText(event.occurredAt)),
                 KafkaHeader(name: "ce_subject", value: cartId),
                 contentTypeHeader,

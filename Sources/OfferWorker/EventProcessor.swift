@@ -14,6 +14,8 @@ struct EventProcessor: Sendable {
     var availability: ProductAvailability = .unrestricted
     let topics: TopicNames
     let eventSource: String
+    /// `ce_source` as a header, made once (every output carries it).
+    private let sourceHeader: KafkaHeader
     let metrics: WorkerMetrics
     let codec: EventCodec
     /// The hot path's codec: accepts, refuses and writes exactly what `codec` does, without
@@ -27,12 +29,33 @@ struct EventProcessor: Sendable {
     /// partition's stream time and expire or evict every other cart. `maxEventTimeAhead` also
     /// bounds how far one event moves the partition's stream time (see
     /// ``CartStateStore/observe(_:partition:maxAdvance:)``), for a record stamped far ahead too.
-    var maxEventTimeAhead: Int? = 3600
-    var maxEventTimeBehind: Int? = 3600
+    var maxEventTimeAhead: Int?
+    var maxEventTimeBehind: Int?
     /// The largest encoded cart state (it must fit one changelog record).
-    var maxStateBytes = WorkerConfiguration.defaultMaxStateBytes
+    var maxStateBytes: Int
     /// The largest dead letter; a bigger input is dead-lettered without its value.
-    var maxDeadLetterBytes = WorkerConfiguration.defaultMaxDeadLetterBytes
+    var maxDeadLetterBytes: Int
+
+    /// The limits default to `WorkerConfiguration`'s (``init(configuration:catalog:metrics:)``
+    /// passes a configuration's own).
+    init(
+        engine: OfferEngine, availability: ProductAvailability = .unrestricted, topics: TopicNames, eventSource: String,
+        metrics: WorkerMetrics, codec: EventCodec, maxEventTimeAhead: Int? = 3600, maxEventTimeBehind: Int? = 3600,
+        maxStateBytes: Int = WorkerConfiguration.defaultMaxStateBytes,
+        maxDeadLetterBytes: Int = WorkerConfiguration.defaultMaxDeadLetterBytes
+    ) {
+        self.engine = engine
+        self.availability = availability
+        self.topics = topics
+        self.eventSource = eventSource
+        sourceHeader = KafkaHeader(name: "ce_source", string: eventSource)
+        self.metrics = metrics
+        self.codec = codec
+        self.maxEventTimeAhead = maxEventTimeAhead
+        self.maxEventTimeBehind = maxEventTimeBehind
+        self.maxStateBytes = maxStateBytes
+        self.maxDeadLetterBytes = maxDeadLetterBytes
+    }
 
     /// The records `record` causes (tests and tools; the loop appends into a reused array).
     func process(_ record: ConsumerRecord, store: inout CartStateStore) -> [ProducerRecord] {
@@ -55,7 +78,7 @@ struct EventProcessor: Sendable {
             switch record.topic {
             case topics.cartUpdated:
                 metrics.cartEvents.increment()
-                outputs += try cartUpdated(record, decoded: decoded, store: &store)
+                try cartUpdated(record, decoded: decoded, store: &store, into: &outputs)
             case topics.offerAccepted:
                 metrics.acceptanceEvents.increment()
                 outputs += try offerAccepted(record, store: &store)
@@ -84,9 +107,11 @@ struct EventProcessor: Sendable {
         }
     }
 
+    /// Appends its outputs only once nothing can fail (a failure dead-letters the input alone).
     private func cartUpdated(
-        _ record: ConsumerRecord, decoded: Result<CartUpdated, EventDecodingError>?, store: inout CartStateStore
-    ) throws(EventDecodingError) -> [ProducerRecord] {
+        _ record: ConsumerRecord, decoded: Result<CartUpdated, EventDecodingError>?, store: inout CartStateStore,
+        into outputs: inout [ProducerRecord]
+    ) throws(EventDecodingError) {
         let cart = try (decoded ?? decodeCartEvent(record)!).get()
         // Equal bytes are equal strings; only other bytes need the key decoded as a string.
         guard record.key.map({ Self.utf8(of: cart.cartId, equals: $0) }) == true || record.keyString == cart.cartId else {
@@ -105,7 +130,8 @@ struct EventProcessor: Sendable {
         }
         metrics.presented.increment(by: presented.count)
         for presentation in presented { metrics.offerEvents.increment(.presented, offerId: presentation.offerId) }
-        return presented.map { ProducerRecord($0, topic: topics.offerPresented, source: eventSource, wire: wire) }
+        let wire = wire
+        for presentation in presented { outputs.append(ProducerRecord(presentation, topic: topics.offerPresented, source: sourceHeader, wire: wire)) }
     }
 
     private func offerAccepted(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
@@ -118,11 +144,11 @@ struct EventProcessor: Sendable {
         case .mutation(let mutation):
             metrics.mutations.increment()
             metrics.offerEvents.increment(.mutation, offerId: mutation.offerId)
-            return [ProducerRecord(mutation, topic: topics.cartMutation, source: eventSource, wire: wire)]
+            return [ProducerRecord(mutation, topic: topics.cartMutation, source: sourceHeader, wire: wire)]
         case .rejected(let rejection):
             metrics.rejections.increment()
             if let offerId = rejection.offerId { metrics.offerEvents.increment(.rejected, offerId: offerId) }
-            return [ProducerRecord(rejection, topic: topics.offerRejected, source: eventSource, wire: wire)]
+            return [ProducerRecord(rejection, topic: topics.offerRejected, source: sourceHeader, wire: wire)]
         case .alreadyAccepted:
             metrics.duplicateAcceptances.increment()
             return []

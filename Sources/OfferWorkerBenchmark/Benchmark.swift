@@ -73,17 +73,18 @@ final class Benchmark {
         print("  by tenth of the timed events, in production order (p50 / p99 ms): " + Self.latencyByTenth(latency.latencies))
     }
 
-    /// `OfferWorkerBenchmark worker <offers> [runs]`: only the worker's throughput run, `runs`
-    /// times (3 by default) on the same input, each a fresh worker on topics of its own: for
-    /// before/after comparisons of the processing loop, whose single run is noisy.
-    func workerOnly(offers: Int, runs: Int) async throws {
+    /// `OfferWorkerBenchmark worker <offers> [runs] [name=value ...]`: only the worker's
+    /// throughput run, `runs` times (3 by default) on the same input, each a fresh worker on
+    /// topics of its own, with `workerProperties` (librdkafka's) added to its configuration:
+    /// for before/after comparisons of the processing loop, whose single run is noisy.
+    func workerOnly(offers: Int, runs: Int, workerProperties: [String] = []) async throws {
         let (events, values) = Self.workload()
         let plan = AcceptancePlan(events: events, engine: OfferEngine(catalog: try Workload.catalog(offers: offers)))
         let input = try produceCartEvents(events, values: values)
         for run in 1...max(runs, 1) {
             let result = try await runWorker(
                 offers: offers, plan: plan, placed: input.placed, cluster: input.cluster, kafka: input.kafka, cartPartitions: input.partitions,
-                carts: Int64(events.count), prefix: "w\(offers)-\(run)")
+                carts: Int64(events.count), prefix: "w\(offers)-\(run)", extra: workerProperties)
             print(String(
                 format: "worker, %d offers, run %d: %.0f events/s, %.1f µs CPU/event; %d inputs in %.2f s from first to last commit; peak RSS %.0f MB",
                 offers, run, result.figures.rate, result.figures.cpuMicrosPerEvent, result.inputs, result.figures.wholeSeconds,
@@ -330,7 +331,7 @@ final class Benchmark {
     /// released once its cart's last event is committed.
     private func runWorker(
         offers: Int, plan: AcceptancePlan, placed: [(partition: Int32, offset: Int64)], cluster: EmbeddedKafkaCluster,
-        kafka: KafkaConfiguration, cartPartitions: [TopicPartition], carts: Int64, prefix: String? = nil
+        kafka: KafkaConfiguration, cartPartitions: [TopicPartition], carts: Int64, prefix: String? = nil, extra: [String] = []
     ) async throws -> WorkerRun {
         let prefix = prefix ?? "w\(offers)"
         let topics = WorkerTopics.names(prefix: prefix, cartUpdated: Self.cartTopic, offerAccepted: "\(prefix).offer.accepted")
@@ -349,7 +350,7 @@ final class Benchmark {
         var deliveryError: KafkaError?
 
         let group = "bench-\(prefix)"
-        let child = try spawn("worker (\(offers) offers)", ["worker", kafka["bootstrap.servers"]!, group, prefix, String(offers), Self.cartTopic, topics.offerAccepted])
+        let child = try spawn("worker (\(offers) offers)", ["worker", kafka["bootstrap.servers"]!, group, prefix, String(offers), Self.cartTopic, topics.offerAccepted] + extra)
         let acceptancePartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: topics.offerAccepted, partition: $0) }
         let total = carts + Int64(plan.acceptances.count)
         let samples = try await CommitWatcher(kafka: kafka, logger: logger).watch(

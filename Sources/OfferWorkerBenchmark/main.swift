@@ -15,8 +15,9 @@
 // `OfferWorkerBenchmark latency <rate> [name=value ...]` runs only the latency measurement, at
 // `rate` cart events/s, with extra librdkafka properties for the worker (experiments).
 //
-// `OfferWorkerBenchmark worker <offers> [runs]` runs only the worker's throughput run, `runs`
-// times (3 by default): for before/after comparisons of the processing loop.
+// `OfferWorkerBenchmark worker <offers> [runs] [name=value ...]` runs only the worker's
+// throughput run, `runs` times (3 by default), with extra librdkafka properties for the
+// worker: for before/after comparisons of the processing loop and of consumer settings.
 //
 // `OfferWorkerBenchmark loops [runs]` runs only the C ceiling and the Swift passthrough,
 // alternately, `runs` times each (3 by default).
@@ -35,7 +36,8 @@ do {
     } else if arguments.first == "latency", let rate = arguments.dropFirst().first.flatMap(Double.init) {
         try await Benchmark().latencyOnly(rate: rate, workerProperties: Array(arguments.dropFirst(2)))
     } else if arguments.first == "worker", let offers = arguments.dropFirst().first.flatMap(Int.init) {
-        try await Benchmark().workerOnly(offers: offers, runs: arguments.dropFirst(2).first.flatMap(Int.init) ?? 3)
+        let runs = arguments.dropFirst(2).first.flatMap(Int.init)
+        try await Benchmark().workerOnly(offers: offers, runs: runs ?? 3, workerProperties: Array(arguments.dropFirst(runs == nil ? 2 : 3)))
     } else if arguments.first == "loops" {
         try await Benchmark().loopsOnly(runs: arguments.dropFirst().first.flatMap(Int.init) ?? 3)
     } else if arguments.first == "codec" {
