@@ -13,8 +13,7 @@ struct EventProcessor: Sendable {
     /// it cannot are held back. Replaced by the loop between batches.
     var availability: ProductAvailability = .unrestricted
     let topics: TopicNames
-    let eventSource: String
-    /// `ce_source` as a header, made once (every output carries it).
+    /// `ce_source` (the configured event source) as a header, made once: every output carries it.
     private let sourceHeader: KafkaHeader
     let metrics: WorkerMetrics
     let codec: EventCodec
@@ -47,7 +46,6 @@ struct EventProcessor: Sendable {
         self.engine = engine
         self.availability = availability
         self.topics = topics
-        self.eventSource = eventSource
         sourceHeader = KafkaHeader(name: "ce_source", string: eventSource)
         self.metrics = metrics
         self.codec = codec
