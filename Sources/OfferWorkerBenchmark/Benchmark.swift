@@ -89,7 +89,8 @@ final class Benchmark {
                 format: "worker, %d offers, run %d: %.0f events/s, %.1f µs CPU/event; %d inputs in %.2f s from first to last commit; peak RSS %.0f MB",
                 offers, run, result.figures.rate, result.figures.cpuMicrosPerEvent, result.inputs, result.figures.wholeSeconds,
                 Double(result.peakRSS) / 1e6))
-            print("  CPU µs per input by thread over the whole run (start-up included): " + Self.threadShares(result.threads, inputs: result.inputs))
+            print("  CPU µs per input by thread over the whole run (start-up included): " + Self.threadShares(result.threads, inputs: result.inputs)
+                  + Self.loopBusyText(result.loopBusy))
         }
     }
 
@@ -140,6 +141,11 @@ final class Benchmark {
     static func threadShares(_ threads: [String: Double], inputs: Int64) -> String {
         threads.map { (name: $0.key, micros: $0.value * 1e6 / Double(inputs)) }.filter { $0.micros >= 0.1 }
             .sorted { $0.micros > $1.micros }.map { String(format: "%@ %.1f", $0.name, $0.micros) }.joined(separator: ", ")
+    }
+
+    /// `; offer-loop on a CPU N % of the steady span`, when it was measured.
+    static func loopBusyText(_ busy: Double?) -> String {
+        busy.map { String(format: "; offer-loop on a CPU %.0f %% of the steady span", $0 * 100) } ?? ""
     }
 
     /// The `p` quantile (0–1) of `sorted` nanoseconds, in milliseconds; NaN when empty.
@@ -262,7 +268,8 @@ final class Benchmark {
                 format: "worker, %d offers: %d inputs in %.2f s from first to last commit; peak RSS %.0f MB with %d carts; offer.presented %d (engine predicts %d), cart.mutation %d, offer.rejected %d; changelog %d records, mean value %.0f bytes",
                 offers, run.inputs, run.figures.wholeSeconds, Double(run.peakRSS) / 1e6, Self.carts, run.presented, plans[offers]!.presentations,
                 run.mutations, run.rejections, run.changelog.records, run.changelog.meanValue))
-            details.append("worker, \(offers) offers, CPU µs per input by thread (start-up included): " + Self.threadShares(run.threads, inputs: run.inputs))
+            details.append("worker, \(offers) offers, CPU µs per input by thread (start-up included): " + Self.threadShares(run.threads, inputs: run.inputs)
+                           + Self.loopBusyText(run.loopBusy))
             let figures = standalone[offers]!
             details.append(String(
                 format: "decode→evaluate→encode, %d offers: the first %d records (%d outputs, %d dead letters) in %.2f s wall, %.2f s CPU; %d carts, state values mean %.0f bytes",
@@ -325,6 +332,11 @@ final class Benchmark {
         var changelog: TopicStatistics
         /// CPU seconds of the worker's threads over the whole run, by thread name.
         var threads: [String: Double]
+        /// The share of the steady span (from the first commit past 10 % of the input to the
+        /// first past 90 %) in which `offer-loop` was on a CPU: near 1 when the loop's CPU per
+        /// event bounds the rate, lower when it waits (for input, for acknowledgements, for
+        /// the decoding thread).
+        var loopBusy: Double?
     }
 
     /// The worker in a child over the cart events (shared) and its own acceptances, each
@@ -353,9 +365,15 @@ final class Benchmark {
         let child = try spawn("worker (\(offers) offers)", ["worker", kafka["bootstrap.servers"]!, group, prefix, String(offers), Self.cartTopic, topics.offerAccepted] + extra)
         let acceptancePartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: topics.offerAccepted, partition: $0) }
         let total = carts + Int64(plan.acceptances.count)
+        // The loop's CPU time at the first commits past 10 % and 90 % of the input.
+        var loopMarks: [(time: ContinuousClock.Instant, cpu: Double)] = []
         let samples = try await CommitWatcher(kafka: kafka, logger: logger).watch(
             group: group, partitions: cartPartitions + acceptancePartitions, total: total, child: child
         ) { committed in
+            let done = committed.values.reduce(0, +)
+            if loopMarks.count < 2, done * 10 >= total * (loopMarks.isEmpty ? 1 : 9) {
+                loopMarks.append((.now, child.threadCPUSeconds()["offer-loop"] ?? 0))
+            }
             for partition in 0..<Self.partitions {
                 let done = committed[cartPartitions[partition]] ?? 0
                 while released[partition] < pending[partition].count, pending[partition][released[partition]].offset < done {
@@ -377,7 +395,7 @@ final class Benchmark {
             figures: CommitWatcher.figures(samples, total: total), inputs: total, peakRSS: peakRSS,
             presented: try statistics.written(topics.offerPresented), mutations: try statistics.written(topics.cartMutation),
             rejections: try statistics.written(topics.offerRejected), changelog: try statistics.read(topics.changelog),
-            threads: threads)
+            threads: threads, loopBusy: loopMarks.count == 2 ? (loopMarks[1].cpu - loopMarks[0].cpu) / (loopMarks[1].time - loopMarks[0].time).seconds : nil)
     }
 
     private struct LatencyFigures {
