@@ -79,10 +79,10 @@ struct EventProcessor: Sendable {
                 try cartUpdated(record, decoded: decoded, store: &store, into: &outputs)
             case topics.offerAccepted:
                 metrics.acceptanceEvents.increment()
-                outputs += try offerAccepted(record, store: &store)
+                try offerAccepted(record, store: &store, into: &outputs)
             case topics.offerDeclined:
                 metrics.declineEvents.increment()
-                outputs += try offerDeclined(record, store: &store)
+                try offerDeclined(record, store: &store)
             default:
                 throw EventDecodingError(reason: "unexpected topic \(record.topic)")
             }
@@ -132,7 +132,10 @@ struct EventProcessor: Sendable {
         for presentation in presented { outputs.append(ProducerRecord(presentation, topic: topics.offerPresented, source: sourceHeader, wire: wire)) }
     }
 
-    private func offerAccepted(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
+    /// Appends its output only once nothing can fail, as ``cartUpdated(_:decoded:store:into:)``.
+    private func offerAccepted(
+        _ record: ConsumerRecord, store: inout CartStateStore, into outputs: inout [ProducerRecord]
+    ) throws(EventDecodingError) {
         let acceptance = try wire.decodeOfferAccepted(try value(of: record))
         try checkEventTime(acceptance.occurredAt, of: record)
         let outcome = try updateKnownCart(acceptance.cartId, partition: record.partition, at: acceptance.occurredAt, store: &store) {
@@ -142,26 +145,24 @@ struct EventProcessor: Sendable {
         case .mutation(let mutation):
             metrics.mutations.increment()
             metrics.offerEvents.increment(.mutation, offerId: mutation.offerId)
-            return [ProducerRecord(mutation, topic: topics.cartMutation, source: sourceHeader, wire: wire)]
+            outputs.append(ProducerRecord(mutation, topic: topics.cartMutation, source: sourceHeader, wire: wire))
         case .rejected(let rejection):
             metrics.rejections.increment()
             if let offerId = rejection.offerId { metrics.offerEvents.increment(.rejected, offerId: offerId) }
-            return [ProducerRecord(rejection, topic: topics.offerRejected, source: sourceHeader, wire: wire)]
+            outputs.append(ProducerRecord(rejection, topic: topics.offerRejected, source: sourceHeader, wire: wire))
         case .alreadyAccepted:
             metrics.duplicateAcceptances.increment()
-            return []
         }
     }
 
     /// A decline changes what the cart is shown later; it causes no output of its own.
-    private func offerDeclined(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) -> [ProducerRecord] {
+    private func offerDeclined(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) {
         let decline = try wire.decodeOfferDeclined(try value(of: record))
         try checkEventTime(decline.occurredAt, of: record)
         let outcome = try updateKnownCart(decline.cartId, partition: record.partition, at: decline.occurredAt, store: &store) {
             engine.offerDeclined(decline, key: record.keyString, session: &$0)
         }
         if case .ignored = outcome { metrics.ignoredDeclines.increment() }
-        return []
     }
 
     /// Runs `body` on the session of a cart the worker already holds (an acceptance or a
