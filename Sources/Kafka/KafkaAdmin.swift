@@ -30,20 +30,7 @@ public final class KafkaAdmin: Sendable {
     /// Partition counts of the cluster's topics, by name (topics that do not exist are absent).
     public func partitionCounts(timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String: Int] {
         let result: Result<[String: Int], KafkaError> = await runBlocking { [client] in
-            var metadata: UnsafePointer<rd_kafka_metadata_t>? = nil
-            // all_topics=1: asking for named topics could auto-create them on some brokers.
-            let err = rd_kafka_metadata(client.handle, 1, nil, &metadata, Int32(timeout.milliseconds))
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-                return .failure(KafkaError(err, message: "cannot read cluster metadata: \(KafkaError(err).message)"))
-            }
-            defer { rd_kafka_metadata_destroy(metadata) }
-            var counts: [String: Int] = [:]
-            for i in 0..<Int(metadata.pointee.topic_cnt) {
-                let topic = metadata.pointee.topics[i]
-                guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
-                counts[String(cString: topic.topic)] = Int(topic.partition_cnt)
-            }
-            return .success(counts)
+            Result { () throws(KafkaError) in try NativeMetadata.partitionCounts(client.handle, timeout: timeout) }
         }
         return try result.get()
     }

@@ -29,6 +29,9 @@ final class OwnedDeliveries: @unchecked Sendable {
 public final class KafkaPipelineProducer: @unchecked Sendable {
     private let client: NativeClient
     private let logger: Logger
+    /// Handles of the topics ``prepareTopics(_:timeout:)`` made known, held for the
+    /// producer's lifetime.
+    private var preparedTopics: [OpaquePointer] = []
 
     /// Creates a producer with ``KafkaProducer``'s defaults (idempotence, `acks=all`,
     /// `murmur2_random`), each overridable by `configuration`.
@@ -46,6 +49,35 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
             }
         }
         self.logger = logger
+    }
+
+    deinit {
+        for topic in preparedTopics { rd_kafka_topic_destroy(topic) }
+    }
+
+    /// Makes those of `topics` that exist known to the producer with their partitions and
+    /// leaders, before anything is produced to them; returns the partition count of each.
+    ///
+    /// librdkafka looks a topic up only when the first record for it arrives, and until
+    /// the answer comes (on a busy broker, up to a second) that topic's records wait in
+    /// the producer: at start-up a loop that produces at full speed fills its in-flight
+    /// window and commits nothing, and the first record of a rarely used topic (mutations,
+    /// dead letters) is late. Asking once at start-up moves the lookup out of the way.
+    /// Missing topics are left out (the caller decides), and left alone: a topic handle made
+    /// for one would have librdkafka ask for it by name, which creates it on brokers that
+    /// create topics on request. Blocks for up to `timeout`: call it from a thread that may
+    /// wait.
+    public func prepareTopics(_ topics: [String], timeout: Duration = .seconds(10)) throws(KafkaError) -> [String: Int] {
+        let wanted = Set(topics)
+        // One request for every topic fills librdkafka's metadata cache, and a topic handle
+        // made after it starts from the cached partitions and leaders, without a lookup.
+        let found = try NativeMetadata.partitionCounts(client.handle, timeout: timeout).filter { wanted.contains($0.key) }
+        let held = Set(preparedTopics.map { String(cString: rd_kafka_topic_name($0)) })
+        for topic in found.keys.sorted() where !held.contains(topic) {
+            guard let handle = rd_kafka_topic_new(client.handle, topic, nil) else { throw KafkaError(rd_kafka_last_error()) }
+            preparedTopics.append(handle)
+        }
+        return found
     }
 
     /// Enqueues a record; its delivery report carries `token`. Fails only when librdkafka

@@ -72,6 +72,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
             configuration: (exactlyOnce ? configuration.kafka.merging(["transactional.id": configuration.transactionalId ?? ""]) : configuration.kafka).forProducer(),
             logger: logger)
         if exactlyOnce { try await runOnOwnThread(name: "offer-init-txn") { try producer.initTransactions() } }
+        await prepareOutputTopics(producer)
         let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)
         var group = kafka.merging(["group.id": configuration.groupId])
         // Consumer lag comes from librdkafka's statistics.
@@ -113,6 +114,19 @@ public struct OfferWorker: Service, CustomStringConvertible {
         await follower?.close()
         await stock?.close()
         logger.info("offer worker stopped: outputs flushed, offsets committed, group left", metadata: ["carts": "\(pipeline.cartCount)"])
+    }
+
+    /// Has the producer look up every topic it writes to before the first input is read, so
+    /// that no output waits for its topic's lookup (see
+    /// ``KafkaPipelineProducer/prepareTopics(_:timeout:)``). A failure only costs that wait.
+    private func prepareOutputTopics(_ producer: KafkaPipelineProducer) async {
+        let topics = configuration.topics.outputs + [configuration.topics.changelog]
+        do {
+            let found = try await runOnOwnThread(name: "offer-topics") { try producer.prepareTopics(topics) }
+            logger.debug("output topics looked up", metadata: ["partitions": "\(found.sorted { $0.key < $1.key })"])
+        } catch {
+            logger.warning("output topics not looked up at start-up; the first record of each waits for its lookup", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The changelog must be partitioned like the inputs, since partition N's state is

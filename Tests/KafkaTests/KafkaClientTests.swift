@@ -84,5 +84,23 @@ struct KafkaClientTests {
         #expect(counts["b"] == 2)
         #expect(counts["missing"] == nil)
     }
-}
 
+    @Test("a pipeline producer looks up the topics it will write to, leaving out missing ones, and then delivers to them")
+    func prepareTopics() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("a", partitions: 4)
+        try cluster.createTopic("b", partitions: 2)
+        let producer = try KafkaPipelineProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        #expect(try producer.prepareTopics(["a", "b", "missing"]) == ["a": 4, "b": 2])
+        // Asking again neither duplicates nor loses anything, and a missing topic was not
+        // created by the asking (the embedded broker creates topics asked for by name).
+        #expect(try producer.prepareTopics(["b", "missing"]) == ["b": 2])
+        let admin = try KafkaAdmin(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        #expect(try await admin.partitionCounts()["missing"] == nil)
+        try producer.produce(ProducerRecord(topic: "a", partition: 3, key: nil, value: Array("v".utf8)), token: 7)
+        var delivered: [PipelineDelivery] = []
+        try producer.flush(timeout: .seconds(10)) { delivered.append($0) }
+        #expect(delivered.map(\.token) == [7])
+        #expect(delivered.first?.partition == 3 && delivered.first?.error == nil)
+    }
+}
