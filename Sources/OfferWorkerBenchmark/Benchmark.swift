@@ -332,8 +332,8 @@ final class Benchmark {
         var changelog: TopicStatistics
         /// CPU seconds of the worker's threads over the whole run, by thread name.
         var threads: [String: Double]
-        /// The share of the steady span (from the first commit past 10 % of the input to the
-        /// first past 90 %) in which `offer-loop` was on a CPU: near 1 when the loop's CPU per
+        /// The share of the steady span (from the first commit past 10 % of the cart events
+        /// to the first past 90 %) in which `offer-loop` was on a CPU: near 1 when the loop's CPU per
         /// event bounds the rate, lower when it waits (for input, for acknowledgements, for
         /// the decoding thread).
         var loopBusy: Double?
@@ -365,13 +365,15 @@ final class Benchmark {
         let child = try spawn("worker (\(offers) offers)", ["worker", kafka["bootstrap.servers"]!, group, prefix, String(offers), Self.cartTopic, topics.offerAccepted] + extra)
         let acceptancePartitions = (0..<Int32(Self.partitions)).map { TopicPartition(topic: topics.offerAccepted, partition: $0) }
         let total = carts + Int64(plan.acceptances.count)
-        // The loop's CPU time at the first commits past 10 % and 90 % of the input.
+        // The loop's CPU time at the first commits past 10 % and 90 % of the cart events.
         var loopMarks: [(time: ContinuousClock.Instant, cpu: Double)] = []
+        // The steady span is placed by the cart events: the acceptances trail them, released
+        // only as their carts are committed, and at the end the worker waits for them.
         let samples = try await CommitWatcher(kafka: kafka, logger: logger).watch(
-            group: group, partitions: cartPartitions + acceptancePartitions, total: total, child: child
+            group: group, partitions: cartPartitions + acceptancePartitions, pacing: Set(cartPartitions), total: total, child: child
         ) { committed in
-            let done = committed.values.reduce(0, +)
-            if loopMarks.count < 2, done * 10 >= total * (loopMarks.isEmpty ? 1 : 9) {
+            let cartsDone = cartPartitions.reduce(Int64(0)) { $0 + (committed[$1] ?? 0) }
+            if loopMarks.count < 2, cartsDone * 10 >= carts * (loopMarks.isEmpty ? 1 : 9) {
                 loopMarks.append((.now, child.threadCPUSeconds()["offer-loop"] ?? 0))
             }
             for partition in 0..<Self.partitions {
@@ -392,7 +394,7 @@ final class Benchmark {
 
         let statistics = TopicStatistics.Reader(kafka: kafka, partitions: Self.partitions, logger: logger)
         return WorkerRun(
-            figures: CommitWatcher.figures(samples, total: total), inputs: total, peakRSS: peakRSS,
+            figures: CommitWatcher.figures(samples, total: total, pacingTotal: carts), inputs: total, peakRSS: peakRSS,
             presented: try statistics.written(topics.offerPresented), mutations: try statistics.written(topics.cartMutation),
             rejections: try statistics.written(topics.offerRejected), changelog: try statistics.read(topics.changelog),
             threads: threads, loopBusy: loopMarks.count == 2 ? (loopMarks[1].cpu - loopMarks[0].cpu) / (loopMarks[1].time - loopMarks[0].time).seconds : nil)
