@@ -272,7 +272,9 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     // MARK: Producing and acknowledgements
 
-    private func send(_ flight: InFlight) throws {
+    /// Consumes `flight`: it is moved into `inFlight`, not copied (a copy retained and later
+    /// released each of the record's and its source's buffers, for every output).
+    private func send(_ flight: consuming InFlight) throws {
         let token = nextToken
         nextToken &+= 1
         if flight.attempts == 0, !flight.isChangelog { progress.outputProduced(epoch: flight.epoch) }
