@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// 1. the C ceiling and 2. the Swift wrapper's passthrough, both pipelined, over the cart
 ///    events;
-/// 3. the worker on the workload, with a 100- and a 1,000-offer catalog;
+/// 3. the worker on the workload, with a 100- and a 1,000-offer catalog (1.–3. with 100
+///    offers in three rounds, each reported by its median round);
 /// 4. decode → evaluate → encode alone, one thread, no Kafka;
 /// 5. the worker's latency at half its measured rate, its memory with 100,000 live carts, and
 ///    its changelog's size.
@@ -148,6 +149,14 @@ final class Benchmark {
         busy.map { String(format: "; offer-loop on a CPU %.0f %% of the steady span", $0 * 100) } ?? ""
     }
 
+    /// Rounds of the C ceiling, the Swift passthrough and the 100-offer worker in a full run.
+    static let rounds = 3
+
+    /// The element whose `key` is the median (the lower middle one of an even count).
+    static func median<T>(_ elements: [T], by key: (T) -> Double) -> T {
+        elements.sorted { key($0) < key($1) }[(elements.count - 1) / 2]
+    }
+
     /// The `p` quantile (0–1) of `sorted` nanoseconds, in milliseconds; NaN when empty.
     static func milliseconds(atPercentile p: Double, of sorted: [UInt64]) -> Double {
         sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
@@ -176,7 +185,8 @@ final class Benchmark {
             ProcessInfo.processInfo.activeProcessorCount))
 
         progress("producing the cart events")
-        let (cluster, kafka, placed, cartPartitions) = try produceCartEvents(events, values: values, alsoCreating: ["ceiling.out", "passthrough.out"])
+        let loopOutputs = (1...Self.rounds).flatMap { ["ceiling.out.\($0)", "passthrough.out.\($0)"] }
+        let (cluster, kafka, placed, cartPartitions) = try produceCartEvents(events, values: values, alsoCreating: loopOutputs)
         let bootstrap = cluster.bootstrapServers
 
         // 4. decode → evaluate → encode alone (first, on a quiet machine).
@@ -190,20 +200,31 @@ final class Benchmark {
         progress("restoring \(Report.grouped(Double(Self.latencyCarts))) carts' changelog records")
         let restore = try RestoreMeasurement.measure(carts: Self.latencyCarts, partitions: Self.partitions)
 
-        // 1. and 2.: the loops without offer logic.
+        // 1., 2. and 3.: the loops without offer logic and the worker, in rounds, so that a
+        // slow spell of the host (every thread of a run 30–50 % slower) does not fall on one
+        // of them only; each is reported by its median round.
         let total = Int64(events.count)
-        progress("C ceiling")
-        let ceiling = try await runLoop("ceiling", output: "ceiling.out", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions, total: total)
-        progress("Swift passthrough")
-        let passthrough = try await runLoop("passthrough", output: "passthrough.out", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions, total: total)
-
-        // 3. the worker.
-        var workers: [Int: WorkerRun] = [:]
-        for offers in [100, 1_000] {
-            progress("worker, \(offers) offers")
-            workers[offers] = try await runWorker(
-                offers: offers, plan: plans[offers]!, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions, carts: total)
+        var ceilings: [LoopRun] = [], passthroughs: [LoopRun] = [], rounds100: [WorkerRun] = []
+        for round in 1...Self.rounds {
+            progress("round \(round) of \(Self.rounds): C ceiling")
+            ceilings.append(try await runLoop(
+                "ceiling", output: "ceiling.out.\(round)", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions, total: total,
+                group: "bench-ceiling-\(round)"))
+            progress("round \(round) of \(Self.rounds): Swift passthrough")
+            passthroughs.append(try await runLoop(
+                "passthrough", output: "passthrough.out.\(round)", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions,
+                total: total, group: "bench-passthrough-\(round)"))
+            progress("round \(round) of \(Self.rounds): worker, 100 offers")
+            rounds100.append(try await runWorker(
+                offers: 100, plan: plans[100]!, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions, carts: total,
+                prefix: "w100-\(round)"))
         }
+        let ceiling = Self.median(ceilings) { $0.steady.rate }
+        let passthrough = Self.median(passthroughs) { $0.steady.rate }
+        var workers: [Int: WorkerRun] = [100: Self.median(rounds100) { $0.figures.rate }]
+        progress("worker, 1000 offers")
+        workers[1_000] = try await runWorker(
+            offers: 1_000, plan: plans[1_000]!, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions, carts: total)
 
         // 5. latency at half the measured rate, and memory with 100,000 live carts.
         let halfRate = workers[100]!.figures.rate / 2
@@ -257,6 +278,10 @@ final class Benchmark {
 
         print("")
         print(report.render())
+        details.append("by round (events/s; the table gives each median): " + (0..<Self.rounds).map { round in
+            String(format: "C %.0f, passthrough %.0f, worker %.0f", ceilings[round].steady.rate, passthroughs[round].steady.rate,
+                   rounds100[round].figures.rate)
+        }.joined(separator: "; "))
         for (name, run) in [("C ceiling", ceiling), ("Swift passthrough", passthrough)] {
             details.append(String(
                 format: "%@: from first record to last acknowledgement %.0f events/s, %.1f µs CPU/event; by its commits (10–90 %%) %.0f events/s",
@@ -286,7 +311,7 @@ final class Benchmark {
             format: "the worker runs with offer-worker's defaults (commit interval 100 ms, batches of 500, producer linger.ms 5, acks=all, idempotent); the latency run adds fetch.wait.max.ms=%d for the mock broker",
             Self.fetchWaitMilliseconds))
         details.append(String(
-            format: "rates are steady-state, from 10 %% to 90 %% of the input: the loops time their acknowledgements, the worker is timed by its group's commits, decode→evaluate→encode by its thread's CPU time; total run %.0f s",
+            format: "rates are steady-state, from 10 %% to 90 %% of the input (of its cart events, for the worker): the loops time their acknowledgements, the worker is timed by its group's commits, decode→evaluate→encode by its thread's CPU time; total run %.0f s",
             (ContinuousClock.now - began).seconds))
         for line in details { print("  " + line) }
         if report.missed > 0 { print("\(report.missed) target(s) MISSED") }
