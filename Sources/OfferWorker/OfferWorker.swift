@@ -74,10 +74,7 @@ public struct OfferWorker: Service, CustomStringConvertible {
         if exactlyOnce { try await runOnOwnThread(name: "offer-init-txn") { try producer.initTransactions() } }
         await prepareOutputTopics(producer)
         let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)
-        var group = kafka.merging(["group.id": configuration.groupId])
-        // Consumer lag comes from librdkafka's statistics.
-        if group["statistics.interval.ms"] == nil { group["statistics.interval.ms"] = "\(WorkerConfiguration.defaultStatisticsIntervalMs)" }
-        let consumer = try KafkaConsumer(configuration: group, logger: logger)
+        let consumer = try KafkaConsumer(configuration: WorkerConfiguration.groupConsumer(kafka, groupId: configuration.groupId), logger: logger)
         try consumer.subscribe(to: topology.inputs)
         logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
 

@@ -31,7 +31,9 @@ enum ChildCommand {
             guard rest.count == 5, let expected = Int64(rest[4]) else { throw BenchmarkError("child ceiling: bad arguments \(rest)") }
             var result = ckc_result()
             var error = [CChar](repeating: 0, count: 512)
-            let status = ckc_run_ceiling(rest[0], rest[1], rest[2], rest[3], expected, 20_000, 100, 120_000, &result, &error, error.count)
+            let status = ckc_run_ceiling(
+                rest[0], rest[1], rest[2], rest[3], expected, 20_000, 100, Int32(WorkerConfiguration.defaultPrefetchKilobytes), 120_000,
+                &result, &error, error.count)
             guard status == 0 else { throw BenchmarkError("C ceiling: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))") }
             print("RESULT \(result.records) \(result.seconds) \(result.cpu_seconds) \(result.steady_records) \(result.steady_seconds) \(result.steady_cpu_seconds)")
         case "passthrough":

@@ -1,6 +1,7 @@
 import Glibc
 import Kafka
 import Logging
+import OfferWorker
 
 /// The Swift wrapper's own ceiling: the C ceiling's loop written on the Kafka module, as the
 /// worker's pipeline uses it (`KafkaConsumer.pollBlocking`, `KafkaPipelineProducer.produce`
@@ -27,7 +28,10 @@ enum PassthroughLoop {
         var logger = Logger(label: "passthrough")
         logger.logLevel = .error
         let kafka = KafkaConfiguration(["bootstrap.servers": bootstrap])
-        let consumer = try KafkaConsumer(configuration: kafka.merging(["group.id": group]), logger: logger)
+        // Prefetching as the worker does.
+        let consumer = try KafkaConsumer(
+            configuration: kafka.merging(["group.id": group, "queued.max.messages.kbytes": String(WorkerConfiguration.defaultPrefetchKilobytes)]),
+            logger: logger)
         let producer = try KafkaPipelineProducer(configuration: kafka, logger: logger)
         // Warm-up: one record through the producer (connection, idempotent producer id)
         // before anything is timed.

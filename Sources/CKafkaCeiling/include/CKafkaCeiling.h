@@ -31,10 +31,13 @@ typedef struct ckc_result {
 ///
 /// Returns when `expected` outputs are acknowledged (after a final synchronous commit and
 /// leaving the group): 0, or -1 with a message in `error` (also after `timeout_ms`).
+///
+/// `queued_max_kbytes` is the consumer's `queued.max.messages.kbytes`, the worker's default,
+/// so that both loops prefetch alike.
 int ckc_run_ceiling(const char *bootstrap_servers, const char *group, const char *input_topic,
                     const char *output_topic, int64_t expected, int max_in_flight,
-                    int commit_interval_ms, int timeout_ms, ckc_result *result, char *error,
-                    size_t error_size);
+                    int commit_interval_ms, int queued_max_kbytes, int timeout_ms, ckc_result *result,
+                    char *error, size_t error_size);
 
 /// Bytes the process's heap has handed out and not freed (glibc `mallinfo2`: small blocks
 /// plus mmapped ones), to measure what a data structure holds.
