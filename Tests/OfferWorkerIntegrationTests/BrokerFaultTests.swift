@@ -52,9 +52,12 @@ struct BrokerFaultTests {
         for index in 0..<5 { try await harness.sendRaw(topic: harness.topics.cartUpdated, key: "junk-\(index)", value: Array("not json \(index)".utf8)) }
 
         // Armed once every input is stored, so the worker's requests, not the test's, meet them.
+        // Enough of them to outlast message.timeout.ms: the worker knows its topics before its
+        // first record, so its requests (one per partition, retried every 100 ms) start at once
+        // and would use up a few dozen errors within the 500 ms.
         harness.cluster.injectRequestErrors(
             apiKey: KafkaAPIKey.produce,
-            errors: [Self.notLeaderForPartition, Self.requestTimedOut, Self.notLeaderForPartition] + Array(repeating: Self.requestTimedOut, count: 30))
+            errors: [Self.notLeaderForPartition, Self.requestTimedOut, Self.notLeaderForPartition] + Array(repeating: Self.requestTimedOut, count: 120))
         harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.offsetCommit, errors: [Self.coordinatorLoadInProgress, Self.requestTimedOut, Self.coordinatorLoadInProgress])
         harness.startWorker()
 
