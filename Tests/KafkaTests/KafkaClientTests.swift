@@ -75,32 +75,38 @@ struct KafkaClientTests {
 
     @Test("admin reads partition counts of existing topics")
     func partitionCounts() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        try cluster.createTopic("a", partitions: 4)
-        try cluster.createTopic("b", partitions: 2)
-        let admin = try KafkaAdmin(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
+        let admin = try KafkaAdmin(configuration: kafka)
         let counts = try await admin.partitionCounts()
         #expect(counts["a"] == 4)
         #expect(counts["b"] == 2)
         #expect(counts["missing"] == nil)
+        withExtendedLifetime(cluster) {}
     }
 
     @Test("a pipeline producer looks up the topics it will write to, leaving out missing ones, and then delivers to them")
     func prepareTopics() async throws {
-        let cluster = try EmbeddedKafkaCluster()
-        try cluster.createTopic("a", partitions: 4)
-        try cluster.createTopic("b", partitions: 2)
-        let producer = try KafkaPipelineProducer(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
+        let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
+        let producer = try KafkaPipelineProducer(configuration: kafka)
         #expect(try producer.prepareTopics(["a", "b", "missing"]) == ["a": 4, "b": 2])
         // Asking again neither duplicates nor loses anything, and a missing topic was not
         // created by the asking (the embedded broker creates topics asked for by name).
         #expect(try producer.prepareTopics(["b", "missing"]) == ["b": 2])
-        let admin = try KafkaAdmin(configuration: KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
-        #expect(try await admin.partitionCounts()["missing"] == nil)
+        #expect(try await KafkaAdmin(configuration: kafka).partitionCounts()["missing"] == nil)
         try producer.produce(ProducerRecord(topic: "a", partition: 3, key: nil, value: Array("v".utf8)), token: 7)
         var delivered: [PipelineDelivery] = []
         try producer.flush(timeout: .seconds(10)) { delivered.append($0) }
         #expect(delivered.map(\.token) == [7])
         #expect(delivered.first?.partition == 3 && delivered.first?.error == nil)
+        withExtendedLifetime(cluster) {}
+    }
+
+    /// An embedded cluster with topic `a` (4 partitions) and `b` (2), and a configuration
+    /// pointing at it.
+    private static func clusterWithTopicsAAndB() throws -> (EmbeddedKafkaCluster, KafkaConfiguration) {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("a", partitions: 4)
+        try cluster.createTopic("b", partitions: 2)
+        return (cluster, KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers]))
     }
 }
