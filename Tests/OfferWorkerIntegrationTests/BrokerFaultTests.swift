@@ -52,14 +52,21 @@ struct BrokerFaultTests {
         for index in 0..<5 { try await harness.sendRaw(topic: harness.topics.cartUpdated, key: "junk-\(index)", value: Array("not json \(index)".utf8)) }
 
         // Armed once every input is stored, so the worker's requests, not the test's, meet them.
-        // Enough of them to outlast message.timeout.ms: the worker knows its topics before its
-        // first record, so its requests (one per partition, retried every 100 ms) start at once
-        // and would use up a few dozen errors within the 500 ms.
         harness.cluster.injectRequestErrors(
             apiKey: KafkaAPIKey.produce,
-            errors: [Self.notLeaderForPartition, Self.requestTimedOut, Self.notLeaderForPartition] + Array(repeating: Self.requestTimedOut, count: 120))
+            errors: [Self.notLeaderForPartition, Self.requestTimedOut, Self.notLeaderForPartition] + Array(repeating: Self.requestTimedOut, count: 30))
         harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.offsetCommit, errors: [Self.coordinatorLoadInProgress, Self.requestTimedOut, Self.coordinatorLoadInProgress])
+        // And the broker answers slower than message.timeout.ms until the worker has retried a
+        // delivery itself: a count of errors alone may be used up by librdkafka's own retries
+        // within the 500 ms (the worker's requests start at once; it knows its topics).
+        let broker = harness.cluster.brokerIds[0]
+        harness.cluster.setRoundTripTime(.milliseconds(600), brokerId: broker)
         harness.startWorker()
+        let slowUntil = ContinuousClock.now + .seconds(60)
+        while harness.logs.count("retrying an undelivered record") == 0, ContinuousClock.now < slowUntil {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        harness.cluster.setRoundTripTime(.zero, brokerId: broker)
 
         let reconciliation = try Reconciliation(inputs: try await harness.inputs(carts: 39), offers: Fixtures.offers)
         #expect(reconciliation.expected.keys.filter { $0.topic == harness.topics.deadLetter }.count == 5)
