@@ -115,7 +115,7 @@ public struct WorkerConfiguration: Sendable {
     /// when its broker thread next wakes, up to a second later. A worker catching up reads
     /// about 100 MB of cart events a second, so with 64 MB it emptied the queue and waited for
     /// input for part of every second (the loop was on a CPU 74–83 % of the benchmark's steady
-    /// span, 94–97 % with 128 or 256 MB). The queue fills only while the worker is behind.
+    /// span, 89–97 % with 128 or 256 MB). The queue fills only while the worker is behind.
     public static let defaultPrefetchKilobytes = 131_072
 
     /// The group consumer's configuration: `kafka` with the worker's defaults for what it
