@@ -226,6 +226,9 @@ public final class KafkaConsumer: Sendable {
 
     var nativeHandle: OpaquePointer { client.handle }
 
+    /// The client, for records made from its messages (see ``record(from:client:)``).
+    var nativeClient: NativeClient { client }
+
     /// The fatal error this consumer raised, if any.
     public var fatalError: KafkaError? { client.fatalError }
 
@@ -269,16 +272,16 @@ public final class KafkaConsumer: Sendable {
         var wait = Int32(clamping: timeout.milliseconds)
         while records.count < maxRecords {
             let message = rd_kafka_consumer_poll(client.handle, wait)
-            defer { if let message { rd_kafka_message_destroy(message) } }
             let rebalanced = takeRebalances()
             guard let message else { break }
             wait = 0
             if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 let error = KafkaError(message.pointee.err, message: Self.payloadString(message.pointee))
+                rd_kafka_message_destroy(message)
                 if let fatal = client.fatalError { throw fatal }
                 logger.warning("consumer error", metadata: ["error": "\(error)"])
             } else {
-                records.append(Self.record(from: message))
+                records.append(Self.record(from: message, client: client))
             }
             if rebalanced { break }
         }
@@ -287,7 +290,9 @@ public final class KafkaConsumer: Sendable {
         return events
     }
 
-    static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumerRecord {
+    /// The record of a message without an error, taking ownership of the message: the
+    /// record views its key and value in place (``NativeMessage``).
+    static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>, client: NativeClient) -> ConsumerRecord {
         let m = message.pointee
         var headers: [KafkaHeader] = []
         var native: OpaquePointer? = nil
@@ -309,8 +314,7 @@ public final class KafkaConsumer: Sendable {
             topic: String(cString: rd_kafka_topic_name(m.rkt)),
             partition: m.partition,
             offset: m.offset,
-            key: m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) },
-            value: m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) },
+            message: NativeMessage(message, client: client),
             headers: headers,
             timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }

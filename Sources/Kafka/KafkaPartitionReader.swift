@@ -56,13 +56,16 @@ public final class KafkaPartitionReader: Sendable {
                 throw KafkaError.timedOut("reading \(partition) up to offset \(high) took longer than \(timeout); reached \(position)")
             }
             guard let message = rd_kafka_consumer_poll(handle, 100) else { continue }
-            defer { rd_kafka_message_destroy(message) }
+            // A record made of the message owns it from then on.
+            var owned = true
+            defer { if owned { rd_kafka_message_destroy(message) } }
             let m = message.pointee
             guard m.partition == partition.partition, String(cString: rd_kafka_topic_name(m.rkt)) == partition.topic else { continue }
             switch m.err {
             case RD_KAFKA_RESP_ERR_NO_ERROR:
                 guard m.offset >= position else { continue }
-                try body(KafkaConsumer.record(from: message))
+                owned = false
+                try body(KafkaConsumer.record(from: message, client: consumer.nativeClient))
                 count += 1
                 position = m.offset + 1
             case RD_KAFKA_RESP_ERR__PARTITION_EOF:

@@ -99,7 +99,7 @@ struct EventProcessor: Sendable {
     func decodeCartEvent(_ record: ConsumerRecord) -> Result<CartUpdated, EventDecodingError>? {
         guard record.topic == topics.cartUpdated else { return nil }
         do throws(EventDecodingError) {
-            return .success(try wire.decodeCartUpdated(try value(of: record)))
+            return .success(try decodeValue(of: record, wire.decodeCartUpdated))
         } catch {
             return .failure(error)
         }
@@ -112,7 +112,7 @@ struct EventProcessor: Sendable {
     ) throws(EventDecodingError) {
         let cart = try (decoded ?? decodeCartEvent(record)!).get()
         // Equal bytes are equal strings; only other bytes need the key decoded as a string.
-        guard record.key.map({ Self.utf8(of: cart.cartId, equals: $0) }) == true || record.keyString == cart.cartId else {
+        guard record.withKey({ $0.map { Self.utf8(of: cart.cartId, equals: $0) } }) == true || record.keyString == cart.cartId else {
             // State is partitioned by key: a cart under the wrong key would split its state.
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
         }
@@ -136,7 +136,7 @@ struct EventProcessor: Sendable {
     private func offerAccepted(
         _ record: ConsumerRecord, store: inout CartStateStore, into outputs: inout [ProducerRecord]
     ) throws(EventDecodingError) {
-        let acceptance = try wire.decodeOfferAccepted(try value(of: record))
+        let acceptance = try decodeValue(of: record, wire.decodeOfferAccepted)
         try checkEventTime(acceptance.occurredAt, of: record)
         let outcome = try updateKnownCart(acceptance.cartId, partition: record.partition, at: acceptance.occurredAt, store: &store) {
             engine.offerAccepted(acceptance, key: record.keyString, session: &$0, availability: availability)
@@ -157,7 +157,7 @@ struct EventProcessor: Sendable {
 
     /// A decline changes what the cart is shown later; it causes no output of its own.
     private func offerDeclined(_ record: ConsumerRecord, store: inout CartStateStore) throws(EventDecodingError) {
-        let decline = try wire.decodeOfferDeclined(try value(of: record))
+        let decline = try decodeValue(of: record, wire.decodeOfferDeclined)
         try checkEventTime(decline.occurredAt, of: record)
         let outcome = try updateKnownCart(decline.cartId, partition: record.partition, at: decline.occurredAt, store: &store) {
             engine.offerDeclined(decline, key: record.keyString, session: &$0)
@@ -199,11 +199,9 @@ struct EventProcessor: Sendable {
     }
 
     /// Whether `string`'s UTF-8 is `bytes`, compared in place.
-    private static func utf8(of string: String, equals bytes: [UInt8]) -> Bool {
+    private static func utf8(of string: String, equals bytes: UnsafeRawBufferPointer) -> Bool {
         string.utf8.withContiguousStorageIfAvailable { utf8 in
-            bytes.withUnsafeBufferPointer { bytes in
-                utf8.count == bytes.count && (utf8.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, utf8.count) == 0)
-            }
+            utf8.count == bytes.count && (utf8.isEmpty || memcmp(utf8.baseAddress!, bytes.baseAddress!, utf8.count) == 0)
         } ?? string.utf8.elementsEqual(bytes)
     }
 
@@ -219,8 +217,13 @@ struct EventProcessor: Sendable {
         }
     }
 
-    private func value(of record: ConsumerRecord) throws(EventDecodingError) -> [UInt8] {
-        guard let value = record.value, !value.isEmpty else { throw EventDecodingError(reason: "empty value") }
-        return value
+    /// `decode` of the record's value, read in place; an absent or empty value is refused.
+    private func decodeValue<Event>(
+        of record: ConsumerRecord, _ decode: (UnsafeRawBufferPointer) throws(EventDecodingError) -> Event
+    ) throws(EventDecodingError) -> Event {
+        try record.withValue { (value) throws(EventDecodingError) in
+            guard let value, !value.isEmpty else { throw EventDecodingError(reason: "empty value") }
+            return try decode(value)
+        }
     }
 }

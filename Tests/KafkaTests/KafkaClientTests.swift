@@ -101,6 +101,51 @@ struct KafkaClientTests {
         withExtendedLifetime(cluster) {}
     }
 
+    @Test("consumed records view their key and value in place: they outlive their closed consumer and equal records made of arrays")
+    func consumedRecordsOutliveTheirConsumer() async throws {
+        let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
+        let producer = try KafkaProducer(configuration: kafka)
+        let large = [UInt8](repeating: 7, count: 2_000)
+        let sent = [
+            ProducerRecord(topic: "b", partition: 0, key: Array("k1".utf8), value: large, timestamp: 1_000),
+            ProducerRecord(topic: "b", partition: 0, key: nil, value: [], timestamp: 2_000),
+            ProducerRecord(topic: "b", partition: 0, key: Array("k3".utf8), value: nil, timestamp: 3_000),
+        ]
+        _ = try await producer.send(sent).map { try $0.get() }
+        await producer.close()
+
+        var consumed: [ConsumerRecord] = []
+        do {
+            let consumer = try KafkaConsumer(configuration: kafka.merging(["group.id": "views", "auto.offset.reset": "earliest"]))
+            try consumer.subscribe(to: ["b"])
+            let deadline = ContinuousClock.now + .seconds(30)
+            while consumed.count < 3, ContinuousClock.now < deadline {
+                for case .records(let batch) in try await consumer.poll(maxRecords: 10, timeout: .milliseconds(200)) { consumed += batch }
+            }
+            await consumer.close()
+        }
+        // The consumer is closed and released: the records' bytes are still theirs.
+        try #require(consumed.count == 3)
+        #expect(consumed.map(\.key) == [Array("k1".utf8), nil, Array("k3".utf8)])
+        #expect(consumed.map(\.value) == [large, [], nil])
+        #expect(consumed.map(\.valueCount) == [2_000, 0, nil])
+        #expect(consumed.map(\.keyString) == ["k1", nil, "k3"])
+        #expect(consumed[0].withValue { $0.map { Array($0) } } == large)
+
+        let madeOfArrays = zip(sent, consumed).map { sent, record in
+            ConsumerRecord(topic: "b", partition: 0, offset: record.offset, key: sent.key, value: sent.value, timestamp: sent.timestamp)
+        }
+        #expect(consumed == madeOfArrays)
+        #expect(Set(consumed) == Set(madeOfArrays))
+
+        var changed = consumed[0]
+        changed.value = Array("other".utf8)
+        changed.key = nil
+        #expect(changed.value == Array("other".utf8) && changed.key == nil && changed.withValue { $0?.count } == 5)
+        #expect(consumed[0].value == large && changed != consumed[0])
+        withExtendedLifetime(cluster) {}
+    }
+
     /// An embedded cluster with topic `a` (4 partitions) and `b` (2), and a configuration
     /// pointing at it.
     private static func clusterWithTopicsAAndB() throws -> (EmbeddedKafkaCluster, KafkaConfiguration) {
