@@ -87,6 +87,19 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
         if let error = NativeProduce.enqueue(client.handle, record, token: token) { throw error }
     }
 
+    /// Produces a consumed record again, to `topic` (and `partition`, or the partitioner's
+    /// choice by key): its key, value, headers and timestamp, the bytes handed to librdkafka
+    /// where the record holds them, with no copy in between (a mirror or a passthrough).
+    public func produce(forwarding record: ConsumerRecord, to topic: String, partition: Int32? = nil, token: UInt) throws(KafkaError) {
+        let error = record.withKey { key in
+            record.withValue { value in
+                NativeProduce.enqueue(client.handle, topic: topic, partition: partition, key: key, value: value, headers: record.headers,
+                                      timestamp: record.timestamp, token: token)
+            }
+        }
+        if let error { throw error }
+    }
+
     /// Serves librdkafka's callbacks for up to `timeout` (zero: what is ready) and hands each
     /// delivery report that arrived to `body`. Returns how many there were.
     @discardableResult

@@ -16,10 +16,24 @@ enum NativeProduce {
     /// Enqueues `record` with `token` as its `msg_opaque`. When librdkafka's local queue is
     /// full it serves delivery reports (`rd_kafka_poll`) and tries again, for up to 30 seconds.
     static func enqueue(_ handle: OpaquePointer, _ record: ProducerRecord, token: UInt) -> KafkaError? {
+        withOptionalBytes(record.key) { key in
+            withOptionalBytes(record.value) { value in
+                enqueue(handle, topic: record.topic, partition: record.partition, key: key, value: value, headers: record.headers,
+                        timestamp: record.timestamp, token: token)
+            }
+        }
+    }
+
+    /// ``enqueue(_:_:token:)`` of a record given by its parts, the key and value where they
+    /// lie (librdkafka copies them).
+    static func enqueue(
+        _ handle: OpaquePointer, topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        headers recordHeaders: [KafkaHeader], timestamp: Int64?, token: UInt
+    ) -> KafkaError? {
         var headers: OpaquePointer? = nil
-        if !record.headers.isEmpty {
-            headers = rd_kafka_headers_new(record.headers.count)
-            for header in record.headers {
+        if !recordHeaders.isEmpty {
+            headers = rd_kafka_headers_new(recordHeaders.count)
+            for header in recordHeaders {
                 if let value = header.value {
                     value.withUnsafeBytes { _ = rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
                 } else {
@@ -29,34 +43,30 @@ enum NativeProduce {
         }
         var deadline: ContinuousClock.Instant?
         while true {
-            let error = record.topic.withCString { topic in
-                withOptionalBytes(record.key) { key in
-                    withOptionalBytes(record.value) { value -> OpaquePointer? in
-                        withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { vus -> OpaquePointer? in
-                            var n = 0
-                            func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
-                                var vu = rd_kafka_vu_t()
-                                vu.vtype = type
-                                set(&vu)
-                                vus.initializeElement(at: n, to: vu)
-                                n += 1
-                            }
-                            add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
-                            add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = record.partition ?? -1 }
-                            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                            add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: token) }
-                            if let key {
-                                add(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); $0.u.mem.size = key.count }
-                            }
-                            if let value {
-                                add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); $0.u.mem.size = value.count }
-                            }
-                            if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
-                            if let timestamp = record.timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
-                            defer { vus.baseAddress!.deinitialize(count: n) }
-                            return rd_kafka_produceva(handle, vus.baseAddress, n)
-                        }
+            let error = topic.withCString { topic in
+                withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { vus -> OpaquePointer? in
+                    var n = 0
+                    func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
+                        var vu = rd_kafka_vu_t()
+                        vu.vtype = type
+                        set(&vu)
+                        vus.initializeElement(at: n, to: vu)
+                        n += 1
                     }
+                    add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                    add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? -1 }
+                    add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: token) }
+                    if let key {
+                        add(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); $0.u.mem.size = key.count }
+                    }
+                    if let value {
+                        add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); $0.u.mem.size = value.count }
+                    }
+                    if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+                    if let timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
+                    defer { vus.baseAddress!.deinitialize(count: n) }
+                    return rd_kafka_produceva(handle, vus.baseAddress, n)
                 }
             }
             guard let error else { return nil }  // librdkafka now owns `headers`

@@ -71,9 +71,7 @@ enum PassthroughLoop {
                 for case .records(let records) in events {
                     if started == nil { started = (ContinuousClock.now, processCPUSeconds()) }
                     for record in records {
-                        try producer.produce(
-                            ProducerRecord(topic: output, partition: record.partition, key: record.key, value: record.value),
-                            token: UInt(record.offset))
+                        try producer.produce(forwarding: record, to: output, partition: record.partition, token: UInt(record.offset))
                     }
                     produced += Int64(records.count)
                     taken += records.count

@@ -101,13 +101,14 @@ struct KafkaClientTests {
         withExtendedLifetime(cluster) {}
     }
 
-    @Test("consumed records view their key and value in place: they outlive their closed consumer and equal records made of arrays")
+    @Test("consumed records view their key and value in place: they outlive their closed consumer, equal records made of arrays, and forward whole")
     func consumedRecordsOutliveTheirConsumer() async throws {
         let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
         let producer = try KafkaProducer(configuration: kafka)
         let large = [UInt8](repeating: 7, count: 2_000)
         let sent = [
-            ProducerRecord(topic: "b", partition: 0, key: Array("k1".utf8), value: large, timestamp: 1_000),
+            ProducerRecord(
+                topic: "b", partition: 0, key: Array("k1".utf8), value: large, headers: [KafkaHeader(name: "h", string: "x")], timestamp: 1_000),
             ProducerRecord(topic: "b", partition: 0, key: nil, value: [], timestamp: 2_000),
             ProducerRecord(topic: "b", partition: 0, key: Array("k3".utf8), value: nil, timestamp: 3_000),
         ]
@@ -133,7 +134,8 @@ struct KafkaClientTests {
         #expect(consumed[0].withValue { $0.map { Array($0) } } == large)
 
         let madeOfArrays = zip(sent, consumed).map { sent, record in
-            ConsumerRecord(topic: "b", partition: 0, offset: record.offset, key: sent.key, value: sent.value, timestamp: sent.timestamp)
+            ConsumerRecord(
+                topic: "b", partition: 0, offset: record.offset, key: sent.key, value: sent.value, headers: sent.headers, timestamp: sent.timestamp)
         }
         #expect(consumed == madeOfArrays)
         #expect(Set(consumed) == Set(madeOfArrays))
@@ -143,6 +145,17 @@ struct KafkaClientTests {
         changed.key = nil
         #expect(changed.value == Array("other".utf8) && changed.key == nil && changed.withValue { $0?.count } == 5)
         #expect(consumed[0].value == large && changed != consumed[0])
+
+        // Forwarded as they are: key, value, headers and timestamp, read back from `a`[1].
+        let forwarder = try KafkaPipelineProducer(configuration: kafka)
+        for (index, record) in consumed.enumerated() { try forwarder.produce(forwarding: record, to: "a", partition: 1, token: UInt(index)) }
+        var delivered: [UInt] = []
+        try forwarder.flush(timeout: .seconds(10)) { if $0.error == nil { delivered.append($0.token) } }
+        #expect(delivered == [0, 1, 2])
+        var forwarded: [ConsumerRecord] = []
+        try KafkaPartitionReader(configuration: kafka).readToEndBlocking(TopicPartition(topic: "a", partition: 1)) { forwarded.append($0) }
+        #expect(forwarded.map(\.key) == consumed.map(\.key) && forwarded.map(\.value) == consumed.map(\.value))
+        #expect(forwarded.map(\.headers) == consumed.map(\.headers) && forwarded.map(\.timestamp) == consumed.map(\.timestamp))
         withExtendedLifetime(cluster) {}
     }
 
