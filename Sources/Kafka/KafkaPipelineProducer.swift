@@ -32,6 +32,9 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
     /// Handles of the topics ``prepareTopics(_:timeout:)`` made known, held for the
     /// producer's lifetime.
     private var preparedTopics: [OpaquePointer] = []
+    /// An empty array with room for reports, traded for the callback's full one by
+    /// ``takeReports(_:)``.
+    private var spareReports: [PipelineDelivery] = []
 
     /// Creates a producer with ``KafkaProducer``'s defaults (idempotence, `acks=all`,
     /// `murmur2_random`), each overridable by `configuration`.
@@ -121,13 +124,20 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
     /// The fatal error this producer raised, if any (for example a fenced transactional id).
     public var fatalError: KafkaError? { client.fatalError }
 
+    /// Hands the reports collected so far to `body`. The callback's array and a spare one
+    /// trade places, so neither is reallocated: emptying an array still viewed by the loop
+    /// made `removeAll(keepingCapacity:)` allocate a new one of the same capacity every time.
     @discardableResult
     private func takeReports(_ body: (PipelineDelivery) -> Void) -> Int {
-        let reports = client.context.ownedDeliveries.reports
-        guard !reports.isEmpty else { return 0 }
-        client.context.ownedDeliveries.reports.removeAll(keepingCapacity: true)
+        guard !client.context.ownedDeliveries.reports.isEmpty else { return 0 }
+        var reports: [PipelineDelivery] = []
+        swap(&reports, &spareReports)
+        swap(&reports, &client.context.ownedDeliveries.reports)
         for report in reports { body(report) }
-        return reports.count
+        let count = reports.count
+        reports.removeAll(keepingCapacity: true)
+        spareReports = reports
+        return count
     }
 
     // MARK: Transactions (blocking; for a producer configured with `transactional.id`)
