@@ -226,7 +226,7 @@ public final class KafkaConsumer: Sendable {
 
     var nativeHandle: OpaquePointer { client.handle }
 
-    /// The client, for records made from its messages (see ``record(from:client:)``).
+    /// The client, for records made from its messages (see ``record(from:client:topicName:)``).
     var nativeClient: NativeClient { client }
 
     /// The fatal error this consumer raised, if any.
@@ -270,6 +270,7 @@ public final class KafkaConsumer: Sendable {
         }
 
         var wait = Int32(clamping: timeout.milliseconds)
+        var topicName: TopicName?
         while records.count < maxRecords {
             let message = rd_kafka_consumer_poll(client.handle, wait)
             let rebalanced = takeRebalances()
@@ -281,7 +282,7 @@ public final class KafkaConsumer: Sendable {
                 if let fatal = client.fatalError { throw fatal }
                 logger.warning("consumer error", metadata: ["error": "\(error)"])
             } else {
-                records.append(Self.record(from: message, client: client))
+                records.append(Self.record(from: message, client: client, topicName: &topicName))
             }
             if rebalanced { break }
         }
@@ -290,10 +291,26 @@ public final class KafkaConsumer: Sendable {
         return events
     }
 
+    /// The name of a topic handle, kept from one record to the next: a poll's records come
+    /// from a few topics, and reading the name made a `String` of it for every record.
+    typealias TopicName = (handle: OpaquePointer, name: String)
+
+    /// The name of topic handle `handle`, from `known` when it is that topic's.
+    static func name(of handle: OpaquePointer, known: inout TopicName?) -> String {
+        if let known, known.handle == handle { return known.name }
+        let name = String(cString: rd_kafka_topic_name(handle))
+        known = (handle, name)
+        return name
+    }
+
     /// The record of a message without an error, taking ownership of the message: the
-    /// record views its key and value in place (``NativeMessage``).
-    static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>, client: NativeClient) -> ConsumerRecord {
+    /// record views its key and value in place (``NativeMessage``). `topicName` is the last
+    /// record's topic, reused when the message is of the same topic.
+    static func record(
+        from message: UnsafeMutablePointer<rd_kafka_message_t>, client: NativeClient, topicName: inout TopicName?
+    ) -> ConsumerRecord {
         let m = message.pointee
+        let topic = name(of: m.rkt, known: &topicName)
         var headers: [KafkaHeader] = []
         var native: OpaquePointer? = nil
         if rd_kafka_message_headers(message, &native) == RD_KAFKA_RESP_ERR_NO_ERROR, let native {
@@ -311,7 +328,7 @@ public final class KafkaConsumer: Sendable {
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
         return ConsumerRecord(
-            topic: String(cString: rd_kafka_topic_name(m.rkt)),
+            topic: topic,
             partition: m.partition,
             offset: m.offset,
             message: NativeMessage(message, client: client),

@@ -51,6 +51,7 @@ public final class KafkaPartitionReader: Sendable {
         var position = low
         var count = 0
         var reachedEnd = false
+        var topicName: KafkaConsumer.TopicName?
         while !reachedEnd {
             guard ContinuousClock.now < deadline else {
                 throw KafkaError.timedOut("reading \(partition) up to offset \(high) took longer than \(timeout); reached \(position)")
@@ -60,12 +61,12 @@ public final class KafkaPartitionReader: Sendable {
             var owned = true
             defer { if owned { rd_kafka_message_destroy(message) } }
             let m = message.pointee
-            guard m.partition == partition.partition, String(cString: rd_kafka_topic_name(m.rkt)) == partition.topic else { continue }
+            guard m.partition == partition.partition, KafkaConsumer.name(of: m.rkt, known: &topicName) == partition.topic else { continue }
             switch m.err {
             case RD_KAFKA_RESP_ERR_NO_ERROR:
                 guard m.offset >= position else { continue }
                 owned = false
-                try body(KafkaConsumer.record(from: message, client: consumer.nativeClient))
+                try body(KafkaConsumer.record(from: message, client: consumer.nativeClient, topicName: &topicName))
                 count += 1
                 position = m.offset + 1
             case RD_KAFKA_RESP_ERR__PARTITION_EOF:
