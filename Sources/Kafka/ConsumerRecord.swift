@@ -80,18 +80,8 @@ public struct ConsumerRecord: Sendable, Hashable {
         _ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         guard let bytes else { return try body(nil) }
-        // `withUnsafeBytes` rethrows untyped errors: carry the typed one out by hand.
-        var failure: Failure?
-        let result = bytes.withUnsafeBytes { buffer -> Result? in
-            do throws(Failure) {
-                return try body(buffer)
-            } catch {
-                failure = error
-                return nil
-            }
-        }
-        if let failure { throw failure }
-        return result.unsafelyUnwrapped
+        // `withUnsafeBufferPointer` passes a typed error through; `withUnsafeBytes` does not.
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) in try body(UnsafeRawBufferPointer(buffer)) }
     }
 
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
