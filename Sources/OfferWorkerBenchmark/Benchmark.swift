@@ -76,13 +76,13 @@ final class Benchmark {
 
     /// `OfferWorkerBenchmark worker <offers> [runs] [name=value ...]`: only the worker's
     /// throughput run, `runs` times (3 by default) on the same input, each a fresh worker on
-    /// topics of its own, with `workerProperties` (librdkafka's) added to its configuration:
+    /// a fresh broker, with `workerProperties` (librdkafka's) added to its configuration:
     /// for before/after comparisons of the processing loop, whose single run is noisy.
     func workerOnly(offers: Int, runs: Int, workerProperties: [String] = []) async throws {
         let (events, values) = Self.workload()
         let plan = AcceptancePlan(events: events, engine: OfferEngine(catalog: try Workload.catalog(offers: offers)))
-        let input = try produceCartEvents(events, values: values)
         for run in 1...max(runs, 1) {
+            let input = try produceCartEvents(events, values: values)
             let result = try await runWorker(
                 offers: offers, plan: plan, placed: input.placed, cluster: input.cluster, kafka: input.kafka, cartPartitions: input.partitions,
                 carts: Int64(events.count), prefix: "w\(offers)-\(run)", extra: workerProperties)
@@ -96,16 +96,16 @@ final class Benchmark {
     }
 
     /// `OfferWorkerBenchmark loops [runs]`: only the C ceiling and the Swift passthrough,
-    /// alternately, `runs` times each (3 by default) on the same input: the Kafka module's
-    /// overhead against plain librdkafka, whose single run is noisy.
+    /// alternately, `runs` times each (3 by default), each on a fresh broker holding the
+    /// same input: the Kafka module's overhead against plain librdkafka, whose single run is
+    /// noisy.
     func loopsOnly(runs: Int) async throws {
         let (events, values) = Self.workload()
-        let input = try produceCartEvents(events, values: values)
         for run in 1...max(runs, 1) {
             var rates: [String: Double] = [:]
             for kind in ["ceiling", "passthrough"] {
                 let output = "\(kind).out.\(run)"
-                try input.cluster.createTopic(output, partitions: Self.partitions)
+                let input = try produceCartEvents(events, values: values, alsoCreating: [output])
                 let result = try await runLoop(
                     kind, output: output, bootstrap: input.cluster.bootstrapServers, kafka: input.kafka, partitions: input.partitions,
                     total: Int64(events.count), group: "bench-\(kind)-\(run)")
@@ -185,9 +185,9 @@ final class Benchmark {
             ProcessInfo.processInfo.activeProcessorCount))
 
         progress("producing the cart events")
-        let loopOutputs = (1...Self.rounds).flatMap { ["ceiling.out.\($0)", "passthrough.out.\($0)"] }
-        let (cluster, kafka, placed, cartPartitions) = try produceCartEvents(events, values: values, alsoCreating: loopOutputs)
-        let bootstrap = cluster.bootstrapServers
+        // Where each event lands (the same on every broker below: the same records, produced
+        // in the same order, keyed by cart).
+        let placed = try produceCartEvents(events, values: values).placed
 
         // 4. decode → evaluate → encode alone (first, on a quiet machine).
         var standalone: [Int: StandalonePath.Figures] = [:]
@@ -202,34 +202,44 @@ final class Benchmark {
 
         // 1., 2. and 3.: the loops without offer logic and the worker, in rounds, so that a
         // slow spell of the host (every thread of a run 30–50 % slower) does not fall on one
-        // of them only; each is reported by its median round.
+        // of them only; each is reported by its median round. Each run has a broker of its
+        // own holding just the cart events: on one broker, every run after the first few was
+        // slower than the same run on a fresh one (`loops`), which favoured whatever ran first.
         let total = Int64(events.count)
         var ceilings: [LoopRun] = [], passthroughs: [LoopRun] = [], rounds100: [WorkerRun] = []
         for round in 1...Self.rounds {
-            progress("round \(round) of \(Self.rounds): C ceiling")
-            ceilings.append(try await runLoop(
-                "ceiling", output: "ceiling.out.\(round)", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions, total: total,
-                group: "bench-ceiling-\(round)"))
-            progress("round \(round) of \(Self.rounds): Swift passthrough")
-            passthroughs.append(try await runLoop(
-                "passthrough", output: "passthrough.out.\(round)", bootstrap: bootstrap, kafka: kafka, partitions: cartPartitions,
-                total: total, group: "bench-passthrough-\(round)"))
+            for kind in ["ceiling", "passthrough"] {
+                progress("round \(round) of \(Self.rounds): \(kind == "ceiling" ? "C ceiling" : "Swift passthrough")")
+                let output = "\(kind).out.\(round)"
+                let input = try produceCartEvents(events, values: values, alsoCreating: [output])
+                let run = try await runLoop(
+                    kind, output: output, bootstrap: input.cluster.bootstrapServers, kafka: input.kafka, partitions: input.partitions,
+                    total: total, group: "bench-\(kind)-\(round)")
+                if kind == "ceiling" { ceilings.append(run) } else { passthroughs.append(run) }
+            }
             progress("round \(round) of \(Self.rounds): worker, 100 offers")
+            let input = try produceCartEvents(events, values: values)
             rounds100.append(try await runWorker(
-                offers: 100, plan: plans[100]!, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions, carts: total,
-                prefix: "w100-\(round)"))
+                offers: 100, plan: plans[100]!, placed: input.placed, cluster: input.cluster, kafka: input.kafka,
+                cartPartitions: input.partitions, carts: total, prefix: "w100-\(round)"))
         }
         let ceiling = Self.median(ceilings) { $0.steady.rate }
         let passthrough = Self.median(passthroughs) { $0.steady.rate }
         var workers: [Int: WorkerRun] = [100: Self.median(rounds100) { $0.figures.rate }]
         progress("worker, 1000 offers")
+        let input1000 = try produceCartEvents(events, values: values)
         workers[1_000] = try await runWorker(
-            offers: 1_000, plan: plans[1_000]!, placed: placed, cluster: cluster, kafka: kafka, cartPartitions: cartPartitions, carts: total)
+            offers: 1_000, plan: plans[1_000]!, placed: input1000.placed, cluster: input1000.cluster, kafka: input1000.kafka,
+            cartPartitions: input1000.partitions, carts: total)
 
-        // 5. latency at half the measured rate, and memory with 100,000 live carts.
+        // 5. latency at half the measured rate, and memory with 100,000 live carts, on a
+        // broker of its own.
         let halfRate = workers[100]!.figures.rate / 2
         progress(String(format: "worker latency at %.0f events/s, and memory with %d carts", halfRate, Self.latencyCarts))
-        let latency = try await runLatency(rate: halfRate, events: events, values: values, cluster: cluster, kafka: kafka)
+        let latencyCluster = try EmbeddedKafkaCluster(logger: logger)
+        let latency = try await runLatency(
+            rate: halfRate, events: events, values: values, cluster: latencyCluster,
+            kafka: KafkaConfiguration(["bootstrap.servers": latencyCluster.bootstrapServers]))
 
         // The tables.
         let c = ceiling.steady.rate
