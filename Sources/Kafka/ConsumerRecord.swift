@@ -11,12 +11,14 @@ public struct ConsumerRecord: Sendable, Hashable {
     /// Record timestamp in milliseconds since the epoch, when the broker gave one.
     public var timestamp: Int64?
 
+    // Inlinable, with the accessors below: called for every record on the hot path, an
+    // unspecialized generic call cost more than the copy it saves.
     /// The message whose key and value this record views, while they are not replaced.
-    private var message: NativeMessage?
-    private var keyInMessage = false
-    private var valueInMessage = false
-    private var storedKey: [UInt8]?
-    private var storedValue: [UInt8]?
+    @usableFromInline var message: NativeMessage?
+    @usableFromInline var keyInMessage = false
+    @usableFromInline var valueInMessage = false
+    @usableFromInline var storedKey: [UInt8]?
+    @usableFromInline var storedValue: [UInt8]?
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
@@ -58,6 +60,7 @@ public struct ConsumerRecord: Sendable, Hashable {
     }
 
     /// Calls `body` with the key's bytes (`nil` for a null key), without copying them.
+    @inlinable
     public func withKey<Result, Failure: Error>(
         _ body: (UnsafeRawBufferPointer?) throws(Failure) -> Result
     ) throws(Failure) -> Result {
@@ -66,6 +69,7 @@ public struct ConsumerRecord: Sendable, Hashable {
     }
 
     /// Calls `body` with the value's bytes (`nil` for a null value), without copying them.
+    @inlinable
     public func withValue<Result, Failure: Error>(
         _ body: (UnsafeRawBufferPointer?) throws(Failure) -> Result
     ) throws(Failure) -> Result {
@@ -76,7 +80,8 @@ public struct ConsumerRecord: Sendable, Hashable {
     /// The value's size in bytes; `nil` for a null value.
     public var valueCount: Int? { withValue { $0?.count } }
 
-    private static func withBytes<Result, Failure: Error>(
+    @inlinable
+    static func withBytes<Result, Failure: Error>(
         _ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         guard let bytes else { return try body(nil) }

@@ -8,26 +8,24 @@ import CRdKafka
 /// fetch response it came in, which librdkafka frees when its last message is destroyed
 /// (from any thread). The message holds the client, whose handle is destroyed only after
 /// every message of it.
+@usableFromInline
 final class NativeMessage: @unchecked Sendable {
     // Immutable after init; librdkafka does not touch a message's bytes once it is returned.
     private let message: UnsafeMutablePointer<rd_kafka_message_t>
     private let client: NativeClient
+    /// The key's bytes; `nil` for a null key.
+    @usableFromInline let key: UnsafeRawBufferPointer?
+    /// The value's bytes; `nil` for a null value (a tombstone).
+    @usableFromInline let value: UnsafeRawBufferPointer?
 
     /// Takes ownership of `message`.
     init(_ message: UnsafeMutablePointer<rd_kafka_message_t>, client: NativeClient) {
         self.message = message
         self.client = client
+        let m = message.pointee
+        key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
+        value = m.payload.map { UnsafeRawBufferPointer(start: $0, count: m.len) }
     }
 
     deinit { rd_kafka_message_destroy(message) }
-
-    /// The key's bytes; `nil` for a null key.
-    var key: UnsafeRawBufferPointer? {
-        message.pointee.key.map { UnsafeRawBufferPointer(start: $0, count: message.pointee.key_len) }
-    }
-
-    /// The value's bytes; `nil` for a null value (a tombstone).
-    var value: UnsafeRawBufferPointer? {
-        message.pointee.payload.map { UnsafeRawBufferPointer(start: $0, count: message.pointee.len) }
-    }
 }
