@@ -137,6 +137,35 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// ``commitBlocking(_:)`` that stops waiting once `abandon` returns `true` (asked every
+    /// 100 ms). While its coordinator is unreachable a synchronous commit waits until it is
+    /// back, which a shutdown deadline cannot afford. Returns `false` when it stopped waiting:
+    /// the commit may still be made later, or never.
+    @discardableResult
+    public func commitBlocking(_ offsets: [TopicPartition: Int64], abandoningWhen abandon: () -> Bool) throws(KafkaError) -> Bool {
+        guard !offsets.isEmpty else { return true }
+        let list = NativePartitionList.make(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard let queue = rd_kafka_queue_new(client.handle) else { throw KafkaError.configuration("cannot create a queue for the commit") }
+        defer { rd_kafka_queue_destroy(queue) }
+        let err = rd_kafka_commit_queue(client.handle, list, queue, nil, nil)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+        while true {
+            guard let event = rd_kafka_queue_poll(queue, 100) else {
+                if abandon() { return false }
+                continue
+            }
+            defer { rd_kafka_event_destroy(event) }
+            guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT else { continue }
+            let eventError = rd_kafka_event_error(event)
+            if eventError != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(eventError) }
+            if let failed = NativePartitionList.elements(rd_kafka_event_topic_partition_list(event)).first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+                throw KafkaError(failed.error, message: "commit of \(failed.partition) failed")
+            }
+            return true
+        }
+    }
+
     /// Starts committing `offsets` without waiting: a pipelined loop commits on an interval
     /// and each commit supersedes the previous one, so a failure is only logged (from inside
     /// a later poll).

@@ -388,7 +388,18 @@ final class ProcessingPipeline: @unchecked Sendable {
         let offsets = progress.committable.filter { assigned.contains($0.key) && lastCommitted[$0.key] != $0.value }
         guard !offsets.isEmpty else { return }
         do {
-            if blocking { try consumer.commitBlocking(offsets) } else { try consumer.commitAsync(offsets) }
+            if blocking {
+                // An unreachable coordinator would hold a plain blocking commit past any
+                // shutdown deadline: an immediate stop abandons the wait.
+                guard try consumer.commitBlocking(offsets, abandoningWhen: { stopMode == .immediate }) else {
+                    logger.warning("offsets not committed: no answer from the group coordinator before the stop; their inputs will be processed again", metadata: [
+                        "partitions": "\(offsets.count)",
+                    ])
+                    return
+                }
+            } else {
+                try consumer.commitAsync(offsets)
+            }
             lastCommitted.merge(offsets) { $1 }
         } catch {
             if WorkerError.isRebalanceError(error) {

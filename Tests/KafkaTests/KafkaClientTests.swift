@@ -159,6 +159,42 @@ struct KafkaClientTests {
         withExtendedLifetime(cluster) {}
     }
 
+    @Test("a blocking commit that may be abandoned returns once abandoned while the broker is down, and commits when it answers")
+    func abandonableCommit() async throws {
+        let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
+        let consumer = try KafkaConsumer(configuration: kafka.merging(["group.id": "abandon"]))
+        let partition = TopicPartition(topic: "b", partition: 0)
+        try consumer.assign([partition])
+        #expect(try consumer.commitBlocking([partition: 3], abandoningWhen: { false }))
+        #expect(try await consumer.committed([partition]) == [partition: 3])
+
+        let broker = cluster.brokerIds[0]
+        cluster.setBrokerDown(broker)
+        let start = ContinuousClock.now
+        // A plain synchronous commit waits here until the broker is back (it had not returned
+        // after 10 s when tried); this one stops waiting when told to.
+        let answered = try consumer.commitBlocking([partition: 5]) { ContinuousClock.now - start > .seconds(1) }
+        let waited = ContinuousClock.now - start
+        #expect(!answered && waited < .seconds(3), "answered \(answered) after \(waited)")
+
+        // Back up: the coordinator is found again (until then a commit fails at once with
+        // `_WAIT_COORD`), and the commit is answered. The abandoned one may still be made
+        // after it: commit again until the broker holds the last.
+        cluster.setBrokerUp(broker)
+        var stored: [TopicPartition: Int64] = [:]
+        while stored != [partition: 7], ContinuousClock.now - start < .seconds(30) {
+            do {
+                if try consumer.commitBlocking([partition: 7], abandoningWhen: { ContinuousClock.now - start > .seconds(30) }) {
+                    stored = try await consumer.committed([partition])
+                }
+            } catch {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        #expect(stored == [partition: 7], "stored \(stored)")
+        await consumer.close()
+    }
+
     /// An embedded cluster with topic `a` (4 partitions) and `b` (2), and a configuration
     /// pointing at it.
     private static func clusterWithTopicsAAndB() throws -> (EmbeddedKafkaCluster, KafkaConfiguration) {

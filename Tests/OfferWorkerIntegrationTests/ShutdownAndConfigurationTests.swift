@@ -57,9 +57,10 @@ struct ShutdownAndConfigurationTests {
         let port = try #require(worker.lastValue(of: "port", inLinesContaining: "metrics endpoint listening"))
 
         // A slow broker, so the next carts' outputs are still in flight when it goes down: it goes
-        // down as soon as the worker has processed them (a second before their acknowledgements could come).
+        // down as soon as the worker has processed them (three seconds before their acknowledgements
+        // could come; with one second, a loaded machine had them acknowledged and committed first).
         let broker = group.broker.embedded!.brokerIds[0]
-        group.broker.embedded!.setRoundTripTime(.milliseconds(1000), brokerId: broker)
+        group.broker.embedded!.setRoundTripTime(.milliseconds(3000), brokerId: broker)
         try await group.send(carts: BrokerFaultTests.carts("in-flight", 40, minute: 1))
         let processedDeadline = ContinuousClock.now + .seconds(30)
         var processed = 0.0
