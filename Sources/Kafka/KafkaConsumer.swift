@@ -247,6 +247,30 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// ``closeBlocking()`` that stops waiting once `abandon` returns `true` (asked every 100 ms).
+    /// librdkafka's close waits for the consumer's pending commits, and while the group
+    /// coordinator is unreachable those wait for it to come back. Returns `false` when it
+    /// stopped waiting: the group then sees the member go only when its session times out.
+    @discardableResult
+    public func closeBlocking(abandoningWhen abandon: () -> Bool) -> Bool {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return true }
+        guard let queue = rd_kafka_queue_new(client.handle) else {
+            _ = rd_kafka_consumer_close(client.handle)
+            return true
+        }
+        defer { rd_kafka_queue_destroy(queue) }
+        if let error = rd_kafka_consumer_close_queue(client.handle, queue) {
+            logger.warning("consumer close", metadata: ["error": "\(KafkaError(consuming: error))"])
+            return true
+        }
+        // The close's rebalance callbacks are served here, on the calling thread.
+        while rd_kafka_consumer_closed(client.handle) == 0 {
+            _ = rd_kafka_queue_poll_callback(queue, 100)
+            if rd_kafka_consumer_closed(client.handle) == 0, abandon() { return false }
+        }
+        return true
+    }
+
     /// The statistics librdkafka emitted since the last call, if any: every
     /// `statistics.interval.ms`, served by this consumer's polls.
     public func takeStatistics() -> KafkaStatistics? {

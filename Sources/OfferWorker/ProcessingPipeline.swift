@@ -488,8 +488,12 @@ final class ProcessingPipeline: @unchecked Sendable {
                 "undelivered": "\(undelivered)",
             ])
         }
-        consumer.closeBlocking()
-        try? producer.flush(timeout: cutShort ? .zero : .seconds(5)) { acknowledge($0) }
+        // Closing waits for commits still pending; an immediate stop gives up on them (an
+        // unreachable coordinator would hold the close past any deadline).
+        if !consumer.closeBlocking(abandoningWhen: { stopMode == .immediate }) {
+            logger.warning("left without closing the consumer: commits were still pending and the group coordinator did not answer before the stop; the group sees this member go when its session times out")
+        }
+        try? producer.flush(timeout: stopMode == .immediate ? .zero : .seconds(5)) { acknowledge($0) }
         if let failure { throw failure }
     }
 

@@ -195,6 +195,38 @@ struct KafkaClientTests {
         await consumer.close()
     }
 
+    @Test("a close that may be abandoned leaves the group when the broker answers, and returns once abandoned while a commit waits for a downed broker")
+    func abandonableClose() async throws {
+        let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
+        func assignedMember(_ group: String) throws -> KafkaConsumer {
+            let consumer = try KafkaConsumer(configuration: kafka.merging(["group.id": group]))
+            try consumer.subscribe(to: ["b"])
+            let deadline = ContinuousClock.now + .seconds(20)
+            var assigned = false
+            while !assigned, ContinuousClock.now < deadline {
+                for case .partitionsAssigned in try consumer.pollBlocking(maxRecords: 10, timeout: .milliseconds(100)) { assigned = true }
+            }
+            return consumer
+        }
+        let partition = TopicPartition(topic: "b", partition: 0)
+        let answering = try assignedMember("close-answered")
+        try answering.commitBlocking([partition: 3])
+        #expect(answering.closeBlocking(abandoningWhen: { false }))
+
+        let stranded = try assignedMember("close-abandoned")
+        try stranded.commitBlocking([partition: 3])
+        cluster.setBrokerDown(cluster.brokerIds[0])
+        try await Task.sleep(for: .milliseconds(200))
+        // Pending until the broker is back: a plain close waits for it (it had not returned
+        // after 15 s when tried), this one stops waiting when told to.
+        try stranded.commitAsync([partition: 5])
+        let start = ContinuousClock.now
+        let closed = stranded.closeBlocking { ContinuousClock.now - start > .seconds(1) }
+        let waited = ContinuousClock.now - start
+        #expect(!closed && waited < .seconds(3), "closed \(closed) after \(waited)")
+        cluster.setBrokerUp(cluster.brokerIds[0])
+    }
+
     /// An embedded cluster with topic `a` (4 partitions) and `b` (2), and a configuration
     /// pointing at it.
     private static func clusterWithTopicsAAndB() throws -> (EmbeddedKafkaCluster, KafkaConfiguration) {
