@@ -139,8 +139,9 @@ public final class KafkaConsumer: Sendable {
 
     /// ``commitBlocking(_:)`` that stops waiting once `abandon` returns `true` (asked every
     /// 100 ms). While its coordinator is unreachable a synchronous commit waits until it is
-    /// back, which a shutdown deadline cannot afford. Returns `false` when it stopped waiting:
-    /// the commit may still be made later, or never.
+    /// back, which a shutdown deadline cannot afford. Like it, this waits for a coordinator
+    /// being looked up (a commit answered `_WAIT_COORD` is made again). Returns `false` when
+    /// it stopped waiting: the commit may still be made later, or never.
     @discardableResult
     public func commitBlocking(_ offsets: [TopicPartition: Int64], abandoningWhen abandon: () -> Bool) throws(KafkaError) -> Bool {
         guard !offsets.isEmpty else { return true }
@@ -148,21 +149,31 @@ public final class KafkaConsumer: Sendable {
         defer { rd_kafka_topic_partition_list_destroy(list) }
         guard let queue = rd_kafka_queue_new(client.handle) else { throw KafkaError.configuration("cannot create a queue for the commit") }
         defer { rd_kafka_queue_destroy(queue) }
-        let err = rd_kafka_commit_queue(client.handle, list, queue, nil, nil)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
         while true {
-            guard let event = rd_kafka_queue_poll(queue, 100) else {
+            let err = rd_kafka_commit_queue(client.handle, list, queue, nil, nil)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+            var answer: rd_kafka_resp_err_t?
+            while answer == nil {
+                guard let event = rd_kafka_queue_poll(queue, 100) else {
+                    if abandon() { return false }
+                    continue
+                }
+                defer { rd_kafka_event_destroy(event) }
+                guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT else { continue }
+                answer = rd_kafka_event_error(event)
+                if answer == RD_KAFKA_RESP_ERR_NO_ERROR,
+                   let failed = NativePartitionList.elements(rd_kafka_event_topic_partition_list(event)).first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+                    throw KafkaError(failed.error, message: "commit of \(failed.partition) failed")
+                }
+            }
+            switch answer.unsafelyUnwrapped {
+            case RD_KAFKA_RESP_ERR_NO_ERROR: return true
+            case RD_KAFKA_RESP_ERR__WAIT_COORD:
                 if abandon() { return false }
-                continue
+                // A pause before asking again (nothing else is posted to this queue).
+                if let stray = rd_kafka_queue_poll(queue, 100) { rd_kafka_event_destroy(stray) }
+            case let error: throw KafkaError(error)
             }
-            defer { rd_kafka_event_destroy(event) }
-            guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_OFFSET_COMMIT else { continue }
-            let eventError = rd_kafka_event_error(event)
-            if eventError != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(eventError) }
-            if let failed = NativePartitionList.elements(rd_kafka_event_topic_partition_list(event)).first(where: { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }) {
-                throw KafkaError(failed.error, message: "commit of \(failed.partition) failed")
-            }
-            return true
         }
     }
 

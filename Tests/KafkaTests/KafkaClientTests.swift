@@ -177,9 +177,8 @@ struct KafkaClientTests {
         let waited = ContinuousClock.now - start
         #expect(!answered && waited < .seconds(3), "answered \(answered) after \(waited)")
 
-        // Back up: the coordinator is found again (until then a commit fails at once with
-        // `_WAIT_COORD`), and the commit is answered. The abandoned one may still be made
-        // after it: commit again until the broker holds the last.
+        // Back up: the coordinator is found again, and the commit is answered. The abandoned
+        // one may still be made after it: commit again until the broker holds the last.
         cluster.setBrokerUp(broker)
         var stored: [TopicPartition: Int64] = [:]
         while stored != [partition: 7], ContinuousClock.now - start < .seconds(30) {
