@@ -53,6 +53,36 @@ public actor KafkaTopicReader {
 
     public func close() async { await consumer.close() }
 
+    /// Every record of `topics`, by topic, from each partition's first stored offset up to its
+    /// end as of the call (in partition order, each partition's in offset order).
+    ///
+    /// Unlike ``drain(for:)``, which stops once nothing arrives for a while, the read ends at
+    /// the partitions' ends whatever the broker's pace: a loaded machine whose first fetches
+    /// take seconds gets the whole topic, not the part that arrived in time.
+    public static func readToEnd(
+        configuration: KafkaConfiguration, topics: [String], timeout: Duration = .seconds(60),
+        logger: Logger = Logger(label: "kafka.reader")
+    ) async throws -> [String: [ConsumerRecord]] {
+        let counts = try await KafkaAdmin(configuration: configuration, logger: logger).partitionCounts()
+        var partitions: [TopicPartition] = []
+        for topic in topics {
+            guard let count = counts[topic] else { throw KafkaError.configuration("topic \(topic) does not exist") }
+            partitions += (0..<Int32(count)).map { TopicPartition(topic: topic, partition: $0) }
+        }
+        let reader = try KafkaPartitionReader(configuration: configuration, logger: logger)
+        let result: Result<[String: [ConsumerRecord]], any Error> = await runBlocking { [partitions] in
+            Result {
+                var records: [String: [ConsumerRecord]] = [:]
+                for partition in partitions {
+                    try reader.readToEndBlocking(partition, timeout: timeout) { records[partition.topic, default: []].append($0) }
+                }
+                return records
+            }
+        }
+        await reader.close()
+        return try result.get()
+    }
+
     private func pollOnce(timeout: Duration) async throws(KafkaError) {
         for case .records(let records) in try await consumer.poll(maxRecords: 1000, timeout: timeout) {
             for record in records { received[record.topic, default: []].append(record) }

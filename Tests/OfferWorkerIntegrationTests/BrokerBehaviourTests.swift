@@ -242,12 +242,9 @@ struct BrokerBehaviourTests {
         #expect(restored.count == 4 && carts.reduce(0, +) == 12, "restored: \(restored.joined(separator: "\n"))")
     }
 
-    /// Every record of `topic` from the beginning, until none arrives for 2 s.
+    /// Every record of `topic` up to its end.
     static func readAll(_ topic: String, kafka: KafkaConfiguration) async throws -> [ConsumerRecord] {
-        let reader = try await KafkaTopicReader(configuration: kafka, topics: [topic])
-        let records = try await reader.drain(for: .seconds(2))[topic] ?? []
-        await reader.close()
-        return records
+        try await KafkaTopicReader.readToEnd(configuration: kafka, topics: [topic])[topic] ?? []
     }
 
     static func watermarks(_ topic: String, partitions: Int32, kafka: KafkaConfiguration) async throws -> [String] {

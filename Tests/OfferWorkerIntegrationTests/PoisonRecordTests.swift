@@ -286,9 +286,7 @@ struct PoisonRecordTests {
 
     /// The carts whose latest changelog record is a tombstone.
     static func tombstones(_ harness: WorkerHarness) async throws -> Set<String> {
-        let reader = try await KafkaTopicReader(configuration: harness.kafka, topics: [harness.topics.changelog])
-        let changelog = try await reader.drain(for: .seconds(2))[harness.topics.changelog] ?? []
-        await reader.close()
+        let changelog = try await KafkaTopicReader.readToEnd(configuration: harness.kafka, topics: [harness.topics.changelog])[harness.topics.changelog] ?? []
         var latest: [String: ConsumerRecord] = [:]
         for record in changelog { latest[record.keyString ?? ""] = record }
         return Set(latest.filter { $0.value.value == nil || $0.value.value!.isEmpty }.keys)

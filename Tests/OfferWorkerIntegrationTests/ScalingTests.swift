@@ -111,9 +111,7 @@ struct ScalingTests {
         let held = try #require(worker.lastValue(of: "carts", inLinesContaining: "offer worker stopped"))
         #expect(held <= 40, "state should hold only the recent carts, holds \(held)")
         // The changelog says so too: every early cart has a tombstone as its last record.
-        let reader = try await KafkaTopicReader(configuration: group.kafka, topics: [group.topics.changelog])
-        let changelog = try await reader.drain(for: .seconds(2))[group.topics.changelog] ?? []
-        await reader.close()
+        let changelog = try await KafkaTopicReader.readToEnd(configuration: group.kafka, topics: [group.topics.changelog])[group.topics.changelog] ?? []
         var latest: [String: ConsumerRecord] = [:]
         for record in changelog { latest[record.keyString ?? ""] = record }
         let deleted = latest.values.filter { $0.value == nil || $0.value!.isEmpty }.count
@@ -235,10 +233,8 @@ final class WorkerGroup: KafkaTestEnvironment, Sendable {
 
     /// Accepts the upsell presented to each cart whose id starts with `prefix`; returns how many.
     func acceptUpsells(ofCartsWithPrefix prefix: String, minute: Int) async throws -> Int {
-        let reader = try await KafkaTopicReader(configuration: kafka, topics: [topics.offerPresented])
-        let presented = try await reader.drain(for: .seconds(1))[topics.offerPresented, default: []]
+        let presented = try await KafkaTopicReader.readToEnd(configuration: kafka, topics: [topics.offerPresented])[topics.offerPresented, default: []]
             .map { try Fixtures.codec.decode(OfferPresented.self, from: $0.value ?? []) }
-        await reader.close()
         var seen = Set<String>()
         let upsells = presented.filter { $0.offerKind == .upsell && $0.cartId.hasPrefix(prefix + "-") && seen.insert($0.presentationId).inserted }
             .sorted { $0.cartId < $1.cartId }
