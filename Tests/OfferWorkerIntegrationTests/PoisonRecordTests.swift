@@ -97,7 +97,13 @@ struct PoisonRecordTests {
         #expect(again.headers == letter.headers)
         try await group.send(carts: [Fixtures.cart("after-restart", minute: 2, lines: [Fixtures.phoneLine])])
         try await group.waitUntilCommitted(try await group.inputs(carts: 4))
-        let afterRestart = try await reader.drain(for: .seconds(1))[group.topics.offerPresented, default: []]
+        // Its outputs are stored by the time it is committed; a loaded machine may take a while
+        // to fetch them (along with the restart's copies of the earlier ones).
+        var afterRestart: [ConsumerRecord] = []
+        let readDeadline = ContinuousClock.now + .seconds(30)
+        while !afterRestart.contains(where: { $0.keyString == "after-restart" }), ContinuousClock.now < readDeadline {
+            afterRestart += try await reader.drain(for: .milliseconds(500))[group.topics.offerPresented, default: []]
+        }
         #expect(afterRestart.contains { $0.keyString == "after-restart" }, "\(afterRestart.compactMap(\.keyString))")
         #expect(second.isRunning && !second.log.contains("processing stopped on error"), "\(second.log)")
         await reader.close()
