@@ -12,8 +12,9 @@
 // `OfferWorkerBenchmark standalone` runs only what needs no broker (decode → evaluate →
 // encode, and the restore of 100,000 carts), in seconds: for profiling and quick comparisons.
 //
-// `OfferWorkerBenchmark latency <rate> [name=value ...]` runs only the latency measurement, at
-// `rate` cart events/s, with extra librdkafka properties for the worker (experiments).
+// `OfferWorkerBenchmark latency <rate> [partitions] [name=value ...]` runs only the latency
+// measurement, at `rate` cart events/s, on `partitions` partitions (32 by default), with extra
+// librdkafka properties for the worker (experiments).
 //
 // `OfferWorkerBenchmark worker <offers> [runs] [name=value ...]` runs only the worker's
 // throughput run, `runs` times (3 by default), with extra librdkafka properties for the
@@ -34,7 +35,9 @@ do {
     if arguments.first == "child" {
         try await ChildCommand.run(Array(arguments.dropFirst()))
     } else if arguments.first == "latency", let rate = arguments.dropFirst().first.flatMap(Double.init) {
-        try await Benchmark().latencyOnly(rate: rate, workerProperties: Array(arguments.dropFirst(2)))
+        let partitions = arguments.dropFirst(2).first.flatMap(Int.init)
+        try await Benchmark().latencyOnly(
+            rate: rate, partitions: partitions ?? Benchmark.partitions, workerProperties: Array(arguments.dropFirst(partitions == nil ? 2 : 3)))
     } else if arguments.first == "worker", let offers = arguments.dropFirst().first.flatMap(Int.init) {
         let runs = arguments.dropFirst(2).first.flatMap(Int.init)
         try await Benchmark().workerOnly(offers: offers, runs: runs ?? 3, workerProperties: Array(arguments.dropFirst(runs == nil ? 2 : 3)))
