@@ -30,8 +30,8 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
     private let client: NativeClient
     private let logger: Logger
     /// Handles of the topics ``prepareTopics(_:timeout:)`` made known, held for the
-    /// producer's lifetime.
-    private var preparedTopics: [OpaquePointer] = []
+    /// producer's lifetime; records for these topics are produced through them.
+    private var preparedTopics: [(name: String, handle: OpaquePointer)] = []
     /// An empty array with room for reports, traded for the callback's full one by
     /// ``takeReports(_:)``.
     private var spareReports: [PipelineDelivery] = []
@@ -55,7 +55,7 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
     }
 
     deinit {
-        for topic in preparedTopics { rd_kafka_topic_destroy(topic) }
+        for topic in preparedTopics { rd_kafka_topic_destroy(topic.handle) }
     }
 
     /// Makes those of `topics` that exist known to the producer with their partitions and
@@ -75,10 +75,11 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
         // One request for every topic fills librdkafka's metadata cache, and a topic handle
         // made after it starts from the cached partitions and leaders, without a lookup.
         let found = try NativeMetadata.partitionCounts(client.handle, timeout: timeout).filter { wanted.contains($0.key) }
-        let held = Set(preparedTopics.map { String(cString: rd_kafka_topic_name($0)) })
-        for topic in found.keys.sorted() where !held.contains(topic) {
+        // The caller's names are kept: a record's topic is usually the very same string, which
+        // compares equal at once.
+        for topic in topics where found[topic] != nil && !preparedTopics.contains(where: { $0.name == topic }) {
             guard let handle = rd_kafka_topic_new(client.handle, topic, nil) else { throw KafkaError(rd_kafka_last_error()) }
-            preparedTopics.append(handle)
+            preparedTopics.append((topic, handle))
         }
         return found
     }
@@ -87,7 +88,16 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
     /// refuses the record itself (too large, unknown partition) or its queue stays full for
     /// 30 seconds.
     public func produce(_ record: ProducerRecord, token: UInt) throws(KafkaError) {
-        if let error = NativeProduce.enqueue(client.handle, record, token: token) { throw error }
+        if let error = NativeProduce.enqueue(client.handle, record, topicHandle: preparedHandle(of: record.topic), token: token) { throw error }
+    }
+
+    /// The handle of `topic` if it was prepared. Producing by handle spares librdkafka a
+    /// lookup by name under its client-wide write lock for every record (the lock its
+    /// broker threads take to read).
+    @inline(__always)
+    private func preparedHandle(of topic: String) -> OpaquePointer? {
+        for prepared in preparedTopics where prepared.name == topic { return prepared.handle }
+        return nil
     }
 
     /// Produces a consumed record again, to `topic` (and `partition`, or the partitioner's
@@ -96,8 +106,9 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
     public func produce(forwarding record: ConsumerRecord, to topic: String, partition: Int32? = nil, token: UInt) throws(KafkaError) {
         let error = record.withKey { key in
             record.withValue { value in
-                NativeProduce.enqueue(client.handle, topic: topic, partition: partition, key: key, value: value, headers: record.headers,
-                                      timestamp: record.timestamp, token: token)
+                NativeProduce.enqueue(
+                    client.handle, topic: topic, topicHandle: preparedHandle(of: topic), partition: partition, key: key, value: value,
+                    headers: record.headers, timestamp: record.timestamp, token: token)
             }
         }
         if let error { throw error }

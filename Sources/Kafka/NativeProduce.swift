@@ -13,13 +13,14 @@ enum NativeProduce {
         "linger.ms": "5",
     ]
 
-    /// Enqueues `record` with `token` as its `msg_opaque`. When librdkafka's local queue is
-    /// full it serves delivery reports (`rd_kafka_poll`) and tries again, for up to 30 seconds.
-    static func enqueue(_ handle: OpaquePointer, _ record: ProducerRecord, token: UInt) -> KafkaError? {
+    /// Enqueues `record` with `token` as its `msg_opaque`, through `topicHandle` (the
+    /// record's topic's) when given. When librdkafka's local queue is full it serves delivery
+    /// reports (`rd_kafka_poll`) and tries again, for up to 30 seconds.
+    static func enqueue(_ handle: OpaquePointer, _ record: ProducerRecord, topicHandle: OpaquePointer? = nil, token: UInt) -> KafkaError? {
         withOptionalBytes(record.key) { key in
             withOptionalBytes(record.value) { value in
-                enqueue(handle, topic: record.topic, partition: record.partition, key: key, value: value, headers: record.headers,
-                        timestamp: record.timestamp, token: token)
+                enqueue(handle, topic: record.topic, topicHandle: topicHandle, partition: record.partition, key: key, value: value,
+                        headers: record.headers, timestamp: record.timestamp, token: token)
             }
         }
     }
@@ -27,8 +28,8 @@ enum NativeProduce {
     /// ``enqueue(_:_:token:)`` of a record given by its parts, the key and value where they
     /// lie (librdkafka copies them).
     static func enqueue(
-        _ handle: OpaquePointer, topic: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
-        headers recordHeaders: [KafkaHeader], timestamp: Int64?, token: UInt
+        _ handle: OpaquePointer, topic: String, topicHandle: OpaquePointer? = nil, partition: Int32?, key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?, headers recordHeaders: [KafkaHeader], timestamp: Int64?, token: UInt
     ) -> KafkaError? {
         var headers: OpaquePointer? = nil
         if !recordHeaders.isEmpty {
@@ -43,7 +44,7 @@ enum NativeProduce {
         }
         var deadline: ContinuousClock.Instant?
         while true {
-            let error = topic.withCString { topic in
+            let error = withTopic(topic, handle: topicHandle) { topic in
                 withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { vus -> OpaquePointer? in
                     var n = 0
                     func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
@@ -53,7 +54,10 @@ enum NativeProduce {
                         vus.initializeElement(at: n, to: vu)
                         n += 1
                     }
-                    add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                    switch topic {
+                    case .handle(let rkt): add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = rkt }
+                    case .name(let name): add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = name }
+                    }
                     add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition ?? -1 }
                     add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
                     add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: token) }
@@ -84,6 +88,18 @@ enum NativeProduce {
             return failure
         }
     }
+}
+
+/// How a record names its topic to `rd_kafka_produceva`.
+private enum NativeTopic {
+    case handle(OpaquePointer)
+    case name(UnsafePointer<CChar>)
+}
+
+/// `body` with the topic's handle when there is one, or else its name as a C string.
+private func withTopic<R>(_ topic: String, handle: OpaquePointer?, _ body: (NativeTopic) -> R) -> R {
+    if let handle { return body(.handle(handle)) }
+    return topic.withCString { body(.name($0)) }
 }
 
 private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
