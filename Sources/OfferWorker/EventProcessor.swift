@@ -66,9 +66,10 @@ struct EventProcessor: Sendable {
     /// Each output carries on the input's W3C trace context (``TraceContext``).
     ///
     /// - Parameter decoded: for a `cart.updated` record, what ``decodeCartEvent(_:)`` made of
-    ///   it (on another thread, ahead of processing); `nil` decodes here.
+    ///   it (on another thread, ahead of processing); `nil` decodes here. It is only read:
+    ///   whoever decoded it frees it (``DecodeAhead`` does so on its own thread).
     func process(
-        _ record: ConsumerRecord, decoded: consuming Result<CartUpdated, EventDecodingError>? = nil, store: inout CartStateStore,
+        _ record: ConsumerRecord, decoded: Result<CartUpdated, EventDecodingError>? = nil, store: inout CartStateStore,
         into outputs: inout [ProducerRecord]
     ) {
         let first = outputs.count
@@ -76,7 +77,11 @@ struct EventProcessor: Sendable {
             switch record.topic {
             case topics.cartUpdated:
                 metrics.cartEvents.increment()
-                try cartUpdated(record, decoded: consume decoded, store: &store, into: &outputs)
+                switch decoded {
+                case .some(.success(let cart)): try cartUpdated(record, cart: cart, store: &store, into: &outputs)
+                case .some(.failure(let error)): throw error
+                case .none: try cartUpdated(record, cart: decodeCartEvent(record)!.get(), store: &store, into: &outputs)
+                }
             case topics.offerAccepted:
                 metrics.acceptanceEvents.increment()
                 try offerAccepted(record, store: &store, into: &outputs)
@@ -107,20 +112,8 @@ struct EventProcessor: Sendable {
 
     /// Appends its outputs only once nothing can fail (a failure dead-letters the input alone).
     private func cartUpdated(
-        _ record: ConsumerRecord, decoded: consuming Result<CartUpdated, EventDecodingError>?, store: inout CartStateStore,
-        into outputs: inout [ProducerRecord]
+        _ record: ConsumerRecord, cart: CartUpdated, store: inout CartStateStore, into outputs: inout [ProducerRecord]
     ) throws(EventDecodingError) {
-        // Moved out of the result, not copied (a copy retained every field of the cart).
-        let result: Result<CartUpdated, EventDecodingError>
-        switch consume decoded {
-        case .some(let given): result = given
-        case .none: result = decodeCartEvent(record)!
-        }
-        let cart: CartUpdated
-        switch consume result {
-        case .success(let decodedCart): cart = decodedCart
-        case .failure(let error): throw error
-        }
         // Equal bytes are equal strings; only other bytes need the key decoded as a string.
         guard record.withKey({ $0.map { Self.utf8(of: cart.cartId, equals: $0) } }) == true || record.keyString == cart.cartId else {
             // State is partitioned by key: a cart under the wrong key would split its state.
@@ -142,7 +135,7 @@ struct EventProcessor: Sendable {
         for presentation in presented { outputs.append(ProducerRecord(presentation, topic: topics.offerPresented, source: sourceHeader, wire: wire)) }
     }
 
-    /// Appends its output only once nothing can fail, as ``cartUpdated(_:decoded:store:into:)``.
+    /// Appends its output only once nothing can fail, as ``cartUpdated(_:cart:store:into:)``.
     private func offerAccepted(
         _ record: ConsumerRecord, store: inout CartStateStore, into outputs: inout [ProducerRecord]
     ) throws(EventDecodingError) {

@@ -231,7 +231,11 @@ final class ProcessingPipeline: @unchecked Sendable {
             guard assigned.contains(partition) else { skipped += 1; continue }
             outputs.removeAll(keepingCapacity: true)
             let began = ContinuousClock.now
-            processor.process(record, decoded: ahead?.take(index), store: &store, into: &outputs)
+            if let ahead {
+                ahead.withDecoded(index) { processor.process(record, decoded: $0, store: &store, into: &outputs) }
+            } else {
+                processor.process(record, store: &store, into: &outputs)
+            }
             processor.metrics.eventProcessing.record(duration: began.duration(to: .now))
             for output in outputs {
                 if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }
