@@ -80,7 +80,7 @@ struct EventProcessor: Sendable {
                 switch decoded {
                 case .some(.success(let cart)): try cartUpdated(record, cart: cart, store: &store, into: &outputs)
                 case .some(.failure(let error)): throw error
-                case .none: try cartUpdated(record, cart: decodeCartEvent(record)!.get(), store: &store, into: &outputs)
+                case .none: try cartUpdated(record, cart: decodeValue(of: record, wire.decodeCartUpdated), store: &store, into: &outputs)
                 }
             case topics.offerAccepted:
                 metrics.acceptanceEvents.increment()
