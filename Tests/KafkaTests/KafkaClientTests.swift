@@ -101,6 +101,32 @@ struct KafkaClientTests {
         withExtendedLifetime(cluster) {}
     }
 
+    @Test("records for prepared topics go through their handles to those topics; a topic reader reads every partition to its end and refuses a missing topic")
+    func readToEndAfterProducingByHandle() async throws {
+        let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
+        let producer = try KafkaPipelineProducer(configuration: kafka)
+        #expect(try producer.prepareTopics(["a"]) == ["a": 4])
+        // "a" by its handle, into partitions 3, 0 and 0 (2 and 1 stay empty); "b" by name.
+        let sent = [
+            ProducerRecord(topic: "a", partition: 3, key: Array("k3".utf8), value: Array("a3".utf8)),
+            ProducerRecord(topic: "a", partition: 0, key: Array("k0".utf8), value: Array("a0-first".utf8)),
+            ProducerRecord(topic: "a", partition: 0, key: Array("k0".utf8), value: Array("a0-second".utf8)),
+            ProducerRecord(topic: "b", partition: 1, key: nil, value: Array("b1".utf8)),
+        ]
+        for (token, record) in sent.enumerated() { try producer.produce(record, token: UInt(token)) }
+        var errors: [KafkaError] = []
+        try producer.flush(timeout: .seconds(10)) { if let error = $0.error { errors.append(error) } }
+        #expect(errors.isEmpty)
+
+        let read = try await KafkaTopicReader.readToEnd(configuration: kafka, topics: ["a", "b"])
+        // Partition by partition, each in offset order.
+        #expect(read["a"]?.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["a0-first", "a0-second", "a3"])
+        #expect(read["a"]?.map(\.partition) == [0, 0, 3])
+        #expect(read["b"]?.map { String(decoding: $0.value ?? [], as: UTF8.self) } == ["b1"])
+        await #expect(throws: KafkaError.self) { try await KafkaTopicReader.readToEnd(configuration: kafka, topics: ["missing"]) }
+        withExtendedLifetime(cluster) {}
+    }
+
     @Test("consumed records view their key and value in place: they outlive their closed consumer, equal records made of arrays, and forward whole")
     func consumedRecordsOutliveTheirConsumer() async throws {
         let (cluster, kafka) = try Self.clusterWithTopicsAAndB()
