@@ -58,7 +58,8 @@ public actor KafkaTopicReader {
     ///
     /// Unlike ``drain(for:)``, which stops once nothing arrives for a while, the read ends at
     /// the partitions' ends whatever the broker's pace: a loaded machine whose first fetches
-    /// take seconds gets the whole topic, not the part that arrived in time.
+    /// take seconds gets the whole topic, not the part that arrived in time. `timeout` bounds
+    /// the read of each partition.
     public static func readToEnd(
         configuration: KafkaConfiguration, topics: [String], timeout: Duration = .seconds(60),
         logger: Logger = Logger(label: "kafka.reader")

@@ -47,7 +47,7 @@ final class DecodeAhead: @unchecked Sendable {
     private var stopping = false
     /// Cart events decoded in the batch (the helper's; read after `batchDone`).
     private var cartEvents = 0
-    /// Each record's decoded event: written by the helper (below `decoded`), taken by the
+    /// Each record's decoded event: written by the helper (below `decoded`), read by the
     /// loop; distinct elements, ordered by `decoded`'s release and acquire.
     private var results = UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>(start: nil, count: 0)
     /// The previous batch's events, for the helper to free: handed over by ``end()``, freed
