@@ -24,6 +24,31 @@ struct CatalogTests {
         return offers.sorted()
     }
 
+    /// Sends new carts (`prefix-1`, `prefix-2`, ...) until one is shown `expected`, that is,
+    /// until a catalog change has reached the worker, for up to 30 s. Returns what the last
+    /// cart was shown.
+    func offersOnceChanged(_ harness: WorkerHarness, cartPrefix prefix: String, to expected: [String]) async throws -> [String] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var attempt = 0
+        var offers: [String]
+        repeat {
+            attempt += 1
+            offers = try await presentedOffers(harness, cart: "\(prefix)-\(attempt)")
+        } while offers != expected && ContinuousClock.now < deadline
+        return offers
+    }
+
+    /// Waits up to 30 s until the worker has logged more than `count` messages containing
+    /// `fragment`.
+    func logged(_ harness: WorkerHarness, _ fragment: String, moreThan count: Int) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while harness.logs.count(fragment) <= count {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return true
+    }
+
     @Test("the catalog file is reloaded when it changes; a bad file is refused and the last good catalog stays")
     func fileReload() async throws {
         let file = try CommandLine.temporaryFile(#"{"offers":[\#(Self.proUpgrade)]}"#)
@@ -31,13 +56,13 @@ struct CatalogTests {
         let harness = try await WorkerHarness(offers: [try Build.offer(Self.proUpgrade)], offersFile: file.path)
         #expect(try await presentedOffers(harness, cart: "before") == ["pro-upgrade"])
 
+        let refusals = harness.logs.count("offer catalog file refused")
         try #"{"offers":[{"offerId":"broken","kind":"upsell"}]}"#.write(to: file, atomically: true, encoding: .utf8)
-        try await Task.sleep(for: .seconds(1))
+        #expect(try await logged(harness, "offer catalog file refused", moreThan: refusals), "the bad file was not refused")
         #expect(try await presentedOffers(harness, cart: "during-bad-file") == ["pro-upgrade"])
 
         try #"{"offers":[\#(Self.caseBundle)]}"#.write(to: file, atomically: true, encoding: .utf8)
-        try await Task.sleep(for: .seconds(1))
-        #expect(try await presentedOffers(harness, cart: "after") == ["case-bundle"])
+        #expect(try await offersOnceChanged(harness, cartPrefix: "after", to: ["case-bundle"]) == ["case-bundle"])
         try await harness.stop()
     }
 
@@ -57,8 +82,8 @@ struct CatalogTests {
         try await publish("case-bundle", Self.caseBundle)
         try await publish("bad", #"{"offerId":"bad","kind":"crossSell","status":"active","displayCriteria":{"subtotal":{"gte":"lots"}},"items":[]}"#)
         try await publish("pro-upgrade", nil)
-        try await Task.sleep(for: .seconds(1.5))
-        #expect(try await presentedOffers(harness, cart: "second") == ["case-bundle"])
+        #expect(try await logged(harness, "offer from the catalog topic refused", moreThan: 0), "the bad offer was not refused")
+        #expect(try await offersOnceChanged(harness, cartPrefix: "second", to: ["case-bundle"]) == ["case-bundle"])
         try await harness.stop()
     }
 
@@ -78,10 +103,21 @@ struct CatalogTests {
         // The cart changes its trigger line (2 phones): without the decline, pro-upgrade would show again.
         var twoPhones = Fixtures.phoneLine
         twoPhones.3 = 2
-        try await harness.send([Fixtures.cart("decliner", version: 2, minute: 2, lines: [twoPhones])])
-        try await Task.sleep(for: .seconds(2))
-        let later = try await harness.drain(for: .seconds(1))[harness.topics.offerPresented] ?? []
-        let offers = try later.map { try harness.codec.decode(OfferPresented.self, from: $0.value ?? []) }.filter { $0.cartId == "decliner" }
+        let changed = Fixtures.cart("decliner", version: 2, minute: 2, lines: [twoPhones])
+        let sent = try await harness.send(records: [ProducerRecord(
+            topic: harness.topics.cartUpdated, key: Array(changed.cartId.utf8), value: harness.codec.encode(changed),
+            timestamp: changed.occurredAt.millisecondsSinceEpoch)])
+        // Once it is committed its outputs are stored: read until they arrive (a loaded machine
+        // may take a while to fetch them), then a second more for anything else it caused.
+        try await harness.waitUntilCommitted(sent.map { ConsumerRecord(topic: $0.topic, partition: $0.partition, offset: $0.offset, key: nil, value: nil) })
+        func presented(within duration: Duration) async throws -> [OfferPresented] {
+            try (try await harness.drain(for: duration)[harness.topics.offerPresented] ?? [])
+                .map { try harness.codec.decode(OfferPresented.self, from: $0.value ?? []) }.filter { $0.cartEventId == changed.eventId }
+        }
+        var offers: [OfferPresented] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while offers.isEmpty, ContinuousClock.now < deadline { offers += try await presented(within: .milliseconds(500)) }
+        offers += try await presented(within: .seconds(1))
         #expect(offers.map(\.offerId) == ["case-bundle"], "after the decline: \(offers.map(\.offerId))")
         #expect(try await presentedOffers(harness, cart: "someone-else") == ["case-bundle", "pro-upgrade"])
         try await harness.stop()
@@ -145,7 +181,8 @@ extension CatalogTests {
         try await Task.sleep(for: .seconds(1))
         #expect(try await offers(for: "b") == ["first-offer"], "without SIGHUP (and no polling) the old catalog stays")
         worker.signal(SIGHUP)
-        try await Task.sleep(for: .seconds(1))
+        let reloadedBy = ContinuousClock.now + .seconds(30)
+        while !worker.log.contains("offer catalog reloaded"), ContinuousClock.now < reloadedBy { try await Task.sleep(for: .milliseconds(100)) }
         #expect(try await offers(for: "c") == ["second-offer"])
         await reader.close()
         #expect(try await worker.stop() == 0)
