@@ -47,6 +47,18 @@ struct MerchandisingTests {
         return offers
     }
 
+    /// Sends fresh carts (`prefix-1`, `prefix-2`, ...) until one is shown `expected`: a stock
+    /// change published before has reached the worker. Up to 30 s.
+    func shown(_ harness: WorkerHarness, _ expected: [String], probing prefix: String, minute: Int) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        var attempt = 0
+        while ContinuousClock.now < deadline {
+            attempt += 1
+            if try await presented(harness, phoneCart("\(prefix)-\(attempt)", minute: minute)).map(\.offerId) == expected { return true }
+        }
+        return false
+    }
+
     func phoneCart(_ cartId: String, version: Int = 1, minute: Int = 0, phones: Int = 1) -> CartUpdated {
         var phone = Fixtures.phoneLine
         phone.3 = phones
@@ -64,15 +76,16 @@ struct MerchandisingTests {
         try await publish(harness, "phone-case-black", available: true, quantity: 4)
         try await Task.sleep(for: .seconds(1.5))
         #expect(try await harness.drain(for: .seconds(1))[harness.topics.offerPresented, default: []].isEmpty)
+        #expect(try await shown(harness, ["case-black"], probing: "restocked", minute: 1), "the restock did not reach the worker")
         #expect(try await presented(harness, phoneCart("early", version: 2, minute: 1, phones: 2)).map(\.offerId) == ["case-black"])
 
         // Out of stock again (a known quantity of 0): the fallback again.
         try await publish(harness, "phone-case-black", available: true, quantity: 0)
-        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await shown(harness, ["case-clear"], probing: "sold-out", minute: 2), "the stock-out did not reach the worker")
         #expect(try await presented(harness, phoneCart("later", minute: 2)).map(\.offerId) == ["case-clear"])
         // The entry deleted: available.
         try await publish(harness, "phone-case-black", available: nil)
-        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await shown(harness, ["case-black"], probing: "deleted", minute: 3), "the deletion did not reach the worker")
         #expect(try await presented(harness, phoneCart("last", minute: 3)).map(\.offerId) == ["case-black"])
         try await harness.stop()
     }
@@ -81,11 +94,11 @@ struct MerchandisingTests {
     func outOfStockAcceptance() async throws {
         let harness = try await harness(offers: Self.cases, maxOffersPerCart: 1)
         harness.startWorker()
-        let shown = try await presented(harness, phoneCart("shopper"))
-        let presentation = try #require(shown.first)
+        let shopper = try await presented(harness, phoneCart("shopper"))
+        let presentation = try #require(shopper.first)
         #expect(presentation.offerId == "case-black")
         try await publish(harness, "phone-case-black", available: false)
-        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await shown(harness, ["case-clear"], probing: "stock-out", minute: 1), "the stock-out did not reach the worker")
         try await harness.send([Fixtures.accept(presentation.presentationId, cart: "shopper", minute: 1, event: "acc-stock")])
         let rejected = try await harness.read(OfferRejected.self, harness.topics.offerRejected, count: 1)
         #expect(rejected.map(\.reason) == [.outOfStock])
@@ -112,8 +125,9 @@ struct MerchandisingTests {
         #expect(try await presented(harness, phoneCart("multi")).map(\.offerId) == ["care-plus", "case-clear"])
         // Back in stock: case-black takes the group, case-clear (and its stopAfter) gives way.
         try await publish(harness, "phone-case-black", available: true)
-        try await Task.sleep(for: .seconds(1.5))
-        #expect(try await presented(harness, phoneCart("multi-2", minute: 1)).map(\.offerId) == ["care-plus", "case-black", "charger", "cable"])
+        let restocked = ["care-plus", "case-black", "charger", "cable"]
+        #expect(try await shown(harness, restocked, probing: "restocked", minute: 1), "the restock did not reach the worker")
+        #expect(try await presented(harness, phoneCart("multi-2", minute: 1)).map(\.offerId) == restocked)
         try await harness.stop()
     }
 
@@ -130,7 +144,10 @@ struct MerchandisingTests {
             ProducerRecord(topic: Self.availabilityTopic, key: Array("other".utf8),
                            value: Array(#"{"variantId":"phone-case-black","available":true,"updatedAt":"2026-11-24T09:00:00Z"}"#.utf8)),
         ])
-        try await Task.sleep(for: .seconds(1.5))
+        // All three refused (a negative quantity, an unknown field, a key that is not the variant).
+        let refusedBy = ContinuousClock.now + .seconds(30)
+        while harness.logs.count("availability record refused") < 3, ContinuousClock.now < refusedBy { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(harness.logs.count("availability record refused") == 3)
         #expect(try await presented(harness, phoneCart("two", minute: 1)).map(\.offerId) == ["case-clear"])
         try await harness.stop()
     }
