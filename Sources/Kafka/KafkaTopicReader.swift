@@ -9,12 +9,7 @@ public actor KafkaTopicReader {
 
     /// Assigns every partition of `topics` from offset zero. The topics must exist.
     public init(configuration: KafkaConfiguration, topics: [String], logger: Logger = Logger(label: "kafka.reader")) async throws(KafkaError) {
-        let counts = try await KafkaAdmin(configuration: configuration, logger: logger).partitionCounts()
-        var partitions: [TopicPartition] = []
-        for topic in topics {
-            guard let count = counts[topic] else { throw .configuration("topic \(topic) does not exist") }
-            partitions += (0..<Int32(count)).map { TopicPartition(topic: topic, partition: $0) }
-        }
+        let partitions = try await Self.partitions(of: topics, configuration: configuration, logger: logger)
         // A group id is required by librdkafka's consumer API; nothing joins or commits with it.
         consumer = try KafkaConsumer(
             configuration: configuration.merging(["group.id": "kafka-topic-reader", "enable.auto.commit": "false"]),
@@ -64,12 +59,7 @@ public actor KafkaTopicReader {
         configuration: KafkaConfiguration, topics: [String], timeout: Duration = .seconds(60),
         logger: Logger = Logger(label: "kafka.reader")
     ) async throws -> [String: [ConsumerRecord]] {
-        let counts = try await KafkaAdmin(configuration: configuration, logger: logger).partitionCounts()
-        var partitions: [TopicPartition] = []
-        for topic in topics {
-            guard let count = counts[topic] else { throw KafkaError.configuration("topic \(topic) does not exist") }
-            partitions += (0..<Int32(count)).map { TopicPartition(topic: topic, partition: $0) }
-        }
+        let partitions = try await Self.partitions(of: topics, configuration: configuration, logger: logger)
         let reader = try KafkaPartitionReader(configuration: configuration, logger: logger)
         let result: Result<[String: [ConsumerRecord]], any Error> = await runBlocking { [partitions] in
             Result {
@@ -82,6 +72,19 @@ public actor KafkaTopicReader {
         }
         await reader.close()
         return try result.get()
+    }
+
+    /// Every partition of `topics`, which must exist.
+    private static func partitions(
+        of topics: [String], configuration: KafkaConfiguration, logger: Logger
+    ) async throws(KafkaError) -> [TopicPartition] {
+        let counts = try await KafkaAdmin(configuration: configuration, logger: logger).partitionCounts()
+        var partitions: [TopicPartition] = []
+        for topic in topics {
+            guard let count = counts[topic] else { throw .configuration("topic \(topic) does not exist") }
+            partitions += (0..<Int32(count)).map { TopicPartition(topic: topic, partition: $0) }
+        }
+        return partitions
     }
 
     private func pollOnce(timeout: Duration) async throws(KafkaError) {

@@ -28,25 +28,7 @@ struct CatalogTests {
     /// until a catalog change has reached the worker, for up to 30 s. Returns what the last
     /// cart was shown.
     func offersOnceChanged(_ harness: WorkerHarness, cartPrefix prefix: String, to expected: [String]) async throws -> [String] {
-        let deadline = ContinuousClock.now + .seconds(30)
-        var attempt = 0
-        var offers: [String]
-        repeat {
-            attempt += 1
-            offers = try await presentedOffers(harness, cart: "\(prefix)-\(attempt)")
-        } while offers != expected && ContinuousClock.now < deadline
-        return offers
-    }
-
-    /// Waits up to 30 s until the worker has logged more than `count` messages containing
-    /// `fragment`.
-    func logged(_ harness: WorkerHarness, _ fragment: String, moreThan count: Int) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while harness.logs.count(fragment) <= count {
-            guard ContinuousClock.now < deadline else { return false }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return true
+        try await harness.retry(until: expected) { try await presentedOffers(harness, cart: "\(prefix)-\($0)") }
     }
 
     @Test("the catalog file is reloaded when it changes; a bad file is refused and the last good catalog stays")
@@ -58,7 +40,7 @@ struct CatalogTests {
 
         let refusals = harness.logs.count("offer catalog file refused")
         try #"{"offers":[{"offerId":"broken","kind":"upsell"}]}"#.write(to: file, atomically: true, encoding: .utf8)
-        #expect(try await logged(harness, "offer catalog file refused", moreThan: refusals), "the bad file was not refused")
+        #expect(try await harness.logged("offer catalog file refused", moreThan: refusals), "the bad file was not refused")
         #expect(try await presentedOffers(harness, cart: "during-bad-file") == ["pro-upgrade"])
 
         try #"{"offers":[\#(Self.caseBundle)]}"#.write(to: file, atomically: true, encoding: .utf8)
@@ -82,7 +64,7 @@ struct CatalogTests {
         try await publish("case-bundle", Self.caseBundle)
         try await publish("bad", #"{"offerId":"bad","kind":"crossSell","status":"active","displayCriteria":{"subtotal":{"gte":"lots"}},"items":[]}"#)
         try await publish("pro-upgrade", nil)
-        #expect(try await logged(harness, "offer from the catalog topic refused", moreThan: 0), "the bad offer was not refused")
+        #expect(try await harness.logged("offer from the catalog topic refused", moreThan: 0), "the bad offer was not refused")
         #expect(try await offersOnceChanged(harness, cartPrefix: "second", to: ["case-bundle"]) == ["case-bundle"])
         try await harness.stop()
     }

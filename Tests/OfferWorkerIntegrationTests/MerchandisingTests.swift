@@ -50,13 +50,7 @@ struct MerchandisingTests {
     /// Sends fresh carts (`prefix-1`, `prefix-2`, ...) until one is shown `expected`: a stock
     /// change published before has reached the worker. Up to 30 s.
     func shown(_ harness: WorkerHarness, _ expected: [String], probing prefix: String, minute: Int) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(30)
-        var attempt = 0
-        while ContinuousClock.now < deadline {
-            attempt += 1
-            if try await presented(harness, phoneCart("\(prefix)-\(attempt)", minute: minute)).map(\.offerId) == expected { return true }
-        }
-        return false
+        try await harness.retry(until: expected) { try await presented(harness, phoneCart("\(prefix)-\($0)", minute: minute)).map(\.offerId) } == expected
     }
 
     func phoneCart(_ cartId: String, version: Int = 1, minute: Int = 0, phones: Int = 1) -> CartUpdated {
@@ -145,8 +139,7 @@ struct MerchandisingTests {
                            value: Array(#"{"variantId":"phone-case-black","available":true,"updatedAt":"2026-11-24T09:00:00Z"}"#.utf8)),
         ])
         // All three refused (a negative quantity, an unknown field, a key that is not the variant).
-        let refusedBy = ContinuousClock.now + .seconds(30)
-        while harness.logs.count("availability record refused") < 3, ContinuousClock.now < refusedBy { try await Task.sleep(for: .milliseconds(100)) }
+        _ = try await harness.logged("availability record refused", moreThan: 2)
         #expect(harness.logs.count("availability record refused") == 3)
         #expect(try await presented(harness, phoneCart("two", minute: 1)).map(\.offerId) == ["case-clear"])
         try await harness.stop()

@@ -103,6 +103,30 @@ final class WorkerHarness: Sendable {
         })
     }
 
+    /// Calls `attempt` with 1, 2, ... until it gives `expected` (a change has reached the
+    /// worker), for up to `timeout`; returns what the last attempt gave.
+    func retry<T: Equatable>(until expected: T, timeout: Duration = .seconds(30), _ attempt: (Int) async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        var number = 0
+        var result: T
+        repeat {
+            number += 1
+            result = try await attempt(number)
+        } while result != expected && ContinuousClock.now < deadline
+        return result
+    }
+
+    /// Waits up to `timeout` until the worker has logged more than `count` messages
+    /// containing `fragment`; returns whether it has.
+    func logged(_ fragment: String, moreThan count: Int, timeout: Duration = .seconds(30)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while logs.count(fragment) <= count {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return true
+    }
+
     /// Produces `records` and returns where each was stored.
     func send(records: [ProducerRecord]) async throws -> [DeliveryReport] {
         try await producer.send(records).map { try $0.get() }
