@@ -35,10 +35,16 @@ enum NativeProduce {
         if !recordHeaders.isEmpty {
             headers = rd_kafka_headers_new(recordHeaders.count)
             for header in recordHeaders {
-                if let value = header.value {
-                    value.withUnsafeBytes { _ = rd_kafka_header_add(headers, header.name, -1, $0.baseAddress, $0.count) }
-                } else {
-                    _ = rd_kafka_header_add(headers, header.name, -1, nil, 0)
+                // The name by its UTF-8 bytes and length: passed as a C string, a short name
+                // (stored inside the String) was copied into a new array for every header.
+                var name = header.name
+                name.withUTF8 { name in
+                    let namePointer = UnsafeRawPointer(name.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
+                    if let value = header.value {
+                        value.withUnsafeBytes { _ = rd_kafka_header_add(headers, namePointer, name.count, $0.baseAddress, $0.count) }
+                    } else {
+                        _ = rd_kafka_header_add(headers, namePointer, name.count, nil, 0)
+                    }
                 }
             }
         }

@@ -49,10 +49,44 @@ final class DecodeAhead: @unchecked Sendable {
     private var cartEvents = 0
     /// Each record's decoded event: written by the helper (below `decoded`), read by the
     /// loop; distinct elements, ordered by `decoded`'s release and acquire.
-    private var results = UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>(start: nil, count: 0)
+    private var results = EventSlots()
     /// The previous batch's events, for the helper to free: handed over by ``end()``, freed
     /// by the helper once it has decoded the next batch (or by ``stop()``).
-    private var retired = UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>(start: nil, count: 0)
+    private var retired = EventSlots()
+    /// Storage whose events the helper freed, for the next batch: two buffers take turns, so
+    /// batches allocate none (an allocation that large made the allocator sweep its caches of
+    /// freed small blocks on the loop's thread).
+    private var spare = EventSlots()
+
+    /// A batch's decoded events, in storage kept from batch to batch.
+    private struct EventSlots {
+        private var storage = UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>(start: nil, count: 0)
+        /// The batch's events: the first elements of `storage`, initialized.
+        private(set) var events = UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>(start: nil, count: 0)
+
+        /// Room for `count` events, each `nil`, growing the storage if need be.
+        mutating func fill(_ count: Int) {
+            if storage.count < count {
+                storage.deallocate()
+                storage = .allocate(capacity: count)
+            }
+            events = UnsafeMutableBufferPointer(rebasing: storage[..<count])
+            events.initialize(repeating: nil)
+        }
+
+        /// Frees the events, keeping the storage.
+        mutating func free() {
+            if events.count > 0 { events.deinitialize() }
+            events = .init(start: nil, count: 0)
+        }
+
+        /// Frees the events and the storage.
+        mutating func deallocate() {
+            free()
+            storage.deallocate()
+            storage = .init(start: nil, count: 0)
+        }
+    }
 
     init(name: String) {
         NamedThread.start(name) { [self] in run() }
@@ -62,8 +96,8 @@ final class DecodeAhead: @unchecked Sendable {
     func begin(_ records: [ConsumerRecord], processor: EventProcessor) {
         self.records = records
         self.processor = processor
-        results = .allocate(capacity: records.count)
-        results.initialize(repeating: nil)
+        swap(&results, &spare)
+        results.fill(records.count)
         decoded.store(0, ordering: .relaxed)
         cancelled.store(false, ordering: .relaxed)
         startBatch.signal()
@@ -73,7 +107,7 @@ final class DecodeAhead: @unchecked Sendable {
     /// record), once ready. The event stays here, to be freed by the helper.
     func withDecoded<R>(_ index: Int, _ body: (Result<CartUpdated, EventDecodingError>?) -> R) -> R {
         if decoded.load(ordering: .acquiring) <= index { waitUntilDecoded(index) }
-        return body(results[index])
+        return body(results.events[index])
     }
 
     /// Spins briefly, then sleeps until the helper has decoded record `index` (spinning
@@ -105,8 +139,8 @@ final class DecodeAhead: @unchecked Sendable {
         defer { cartEvents = 0 }
         // The helper frees them once it has decoded the next batch (`begin` orders this
         // write before its read).
-        retired = results
-        results = .init(start: nil, count: 0)
+        swap(&spare, &retired)  // the helper freed its events before `batchDone`
+        swap(&retired, &results)
         records = []
         processor = nil
         return cartEvents
@@ -117,14 +151,8 @@ final class DecodeAhead: @unchecked Sendable {
         stopping = true
         startBatch.signal()
         threadDone.wait()
-        Self.free(&retired)
-    }
-
-    private static func free(_ events: inout UnsafeMutableBufferPointer<Result<CartUpdated, EventDecodingError>?>) {
-        guard events.baseAddress != nil else { return }
-        events.deinitialize()
-        events.deallocate()
-        events = .init(start: nil, count: 0)
+        retired.deallocate()
+        spare.deallocate()
     }
 
     private func run() {
@@ -134,8 +162,8 @@ final class DecodeAhead: @unchecked Sendable {
             if let processor {
                 for index in records.indices {
                     if cancelled.load(ordering: .relaxed) { break }
-                    results[index] = processor.decodeCartEvent(records[index])
-                    if results[index] != nil { cartEvents += 1 }
+                    results.events[index] = processor.decodeCartEvent(records[index])
+                    if results.events[index] != nil { cartEvents += 1 }
                     decoded.store(index + 1, ordering: .sequentiallyConsistent)
                     let waiter = waiting.load(ordering: .sequentiallyConsistent)
                     if waiter <= index,
@@ -144,7 +172,7 @@ final class DecodeAhead: @unchecked Sendable {
                     }
                 }
             }
-            Self.free(&retired)
+            retired.free()
             batchDone.signal()
         }
         threadDone.signal()

@@ -154,11 +154,13 @@ final class ProcessingPipeline: @unchecked Sendable {
                 } else {
                     let idle = inFlight.isEmpty && retries.isEmpty
                     let wait = idle ? min(Duration.milliseconds(100), settings.commitInterval) : .zero
-                    let events = try consumer.pollBlocking(maxRecords: settings.maxBatchSize, timeout: wait)
+                    var events = try consumer.pollBlocking(maxRecords: settings.maxBatchSize, timeout: wait)
                     readiness.polled()
                     if let statistics = consumer.takeStatistics() { lag.update(statistics, assigned: assigned) }
                     try handle(events)
-                    takeDeliveries(timeout: events.isEmpty && !idle ? .milliseconds(1) : .zero)
+                    let polledNothing = events.isEmpty
+                    consumer.recycle(&events)
+                    takeDeliveries(timeout: polledNothing && !idle ? .milliseconds(1) : .zero)
                 }
                 try resendDue()
                 try produceReadyChangelogs()
@@ -226,9 +228,16 @@ final class ProcessingPipeline: @unchecked Sendable {
         let ahead = records.count >= DecodeAhead.minimumBatch ? decodeAhead : nil
         ahead?.begin(records, processor: processor)
         defer { if let ahead { processor.metrics.decodedAhead.increment(by: ahead.end()) } }
+        // A batch holds runs of one partition's records: ownership is looked up, and the
+        // offset reached recorded, once per run instead of hashing the topic for every record.
+        var run: PartitionRun?
         for (index, record) in records.enumerated() {
-            let partition = record.topicPartition
-            guard assigned.contains(partition) else { skipped += 1; continue }
+            if run.map({ $0.partition.partition != record.partition || $0.partition.topic != record.topic }) ?? true {
+                if let run { finish(run, touched: &touched) }
+                let partition = record.topicPartition
+                run = PartitionRun(partition: partition, owned: assigned.contains(partition))
+            }
+            guard run!.owned else { skipped += 1; continue }
             outputs.removeAll(keepingCapacity: true)
             let began = ContinuousClock.now
             if let ahead {
@@ -241,9 +250,9 @@ final class ProcessingPipeline: @unchecked Sendable {
                 if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }
                 try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
             }
-            progress.processed(partition, next: record.offset + 1)
-            touched.insert(record.partition)
+            run!.next = record.offset + 1
         }
+        if let run { finish(run, touched: &touched) }
         if skipped > 0 { logger.warning("records of partitions not owned skipped", metadata: ["count": "\(skipped)"]) }
         var evicted = 0
         for partition in touched { evicted += store.evictIdleCarts(partition: partition, idleSeconds: settings.cartIdleSeconds) }
@@ -254,6 +263,21 @@ final class ProcessingPipeline: @unchecked Sendable {
         processor.metrics.cartSessions.record(store.cartCount)
         processor.metrics.outputsInFlight.record(inFlight.count)
         processor.metrics.batchDuration.record(duration: start.duration(to: .now))
+    }
+
+    /// Consecutive records of one partition in a batch.
+    private struct PartitionRun {
+        var partition: TopicPartition
+        var owned: Bool
+        /// The offset after the run's last processed record, once one is.
+        var next: Int64?
+    }
+
+    /// Records how far a run of records reached.
+    private func finish(_ run: PartitionRun, touched: inout Set<Int32>) {
+        guard let next = run.next else { return }
+        progress.processed(run.partition, next: next)
+        touched.insert(run.partition.partition)
     }
 
     /// One line per input that could not be used, with where to find it and why (at most
