@@ -26,6 +26,8 @@ struct CartStateStore: Sendable {
     private struct Held: Sendable {
         var state: State
         var lastActivity: EventTime
+        /// Changed since the changelog was last taken (listed in `PartitionState.changed`).
+        var pending = false
 
         enum State: Sendable {
             case encoded([UInt8])
@@ -73,8 +75,12 @@ struct CartStateStore: Sendable {
         var carts: [String: Held] = [:]
         /// The latest event time applied on the partition: idle carts are judged against it.
         var streamTime: EventTime?
-        /// Carts changed since the changelog was last taken.
-        var changed: Set<String> = []
+        /// Carts changed since the changelog was last taken, in the order of their first change:
+        /// a cart is listed when its `pending` flag is set, so it is listed once while it is
+        /// held (a cart forgotten and stored again in one interval may be listed twice). The
+        /// flag replaces a set of names, which hashed every cart id once more per event and
+        /// was sorted at every take.
+        var changed: [String] = []
         /// No cart is idler than this (a lower bound), so eviction scans only when the
         /// cutoff passes it.
         var oldestActivity: EventTime?
@@ -150,10 +156,11 @@ struct CartStateStore: Sendable {
     }
 
     private mutating func store(_ held: Held, as cartId: String, partition: Int32) {
+        var held = held
+        held.pending = true
         let change = update(partition) { state in
             let previous = state.carts.updateValue(held, forKey: cartId)
-            // A cart held decoded is among the changes already.
-            if previous?.isDecoded != true { state.changed.insert(cartId) }
+            if previous?.pending != true { state.changed.append(cartId) }
             if let oldest = state.oldestActivity, held.lastActivity < oldest { state.oldestActivity = held.lastActivity }
             return (held.isDecoded ? 1 : 0) - (previous?.isDecoded == true ? 1 : 0)
         }
@@ -164,7 +171,7 @@ struct CartStateStore: Sendable {
     private mutating func encodeDecodedCarts() {
         for index in partitions.indices where partitions[index] != nil {
             update(Int32(index)) { state in
-                for cartId in state.changed { _ = state.carts[cartId]?.settle() }
+                for cartId in state.changed { _ = state.carts[cartId]?.settle() }  // still pending
             }
         }
         decodedCartCount = 0
@@ -200,7 +207,7 @@ struct CartStateStore: Sendable {
     /// How many of `partition`'s carts are held decoded (all of them among its changes).
     private func decodedCarts(in partition: Int32) -> Int {
         guard let state = state(partition) else { return 0 }
-        return state.changed.reduce(0) { $0 + (state.carts[$1]?.isDecoded == true ? 1 : 0) }
+        return state.carts.values.reduce(0) { $0 + ($1.isDecoded ? 1 : 0) }
     }
 
     /// Keeps the state of partitions this worker no longer owns, for a warm hand-back.
@@ -240,8 +247,9 @@ struct CartStateStore: Sendable {
         let decoded = update(partition) { state in
             var decoded = 0
             for cartId in idle {
-                if state.carts.removeValue(forKey: cartId)?.isDecoded == true { decoded += 1 }
-                state.changed.insert(cartId)
+                let removed = state.carts.removeValue(forKey: cartId)
+                if removed?.isDecoded == true { decoded += 1 }
+                if removed?.pending != true { state.changed.append(cartId) }
             }
             state.oldestActivity = oldest ?? now
             return decoded
@@ -254,17 +262,28 @@ struct CartStateStore: Sendable {
     /// tombstone for a forgotten cart, on the cart's partition number.
     mutating func takeChangelog(topic: String) -> [ProducerRecord] {
         var records: [ProducerRecord] = []
+        records.reserveCapacity(held.reduce(0) { $0 + $1.state.changed.count })
         for index in partitions.indices where !(partitions[index]?.changed.isEmpty ?? true) {
             let partition = Int32(index)
             update(partition) { state in
-                for cartId in state.changed.sorted() {
+                var tombstoned: Set<String> = []
+                for cartId in state.changed {
+                    let settled: (bytes: [UInt8], lastActivity: EventTime)?
+                    if let index = state.carts.index(forKey: cartId) {
+                        // Listed twice (forgotten and stored again): its record is written once.
+                        guard state.carts.values[index].pending else { continue }
+                        state.carts.values[index].pending = false
+                        settled = state.carts.values[index].settle()
+                    } else {
+                        guard tombstoned.insert(cartId).inserted else { continue }
+                        settled = nil
+                    }
                     // A forgotten cart's tombstone carries the partition's event time.
-                    let settled = state.carts[cartId]?.settle()
                     records.append(ProducerRecord(
                         topic: topic, partition: partition, key: Array(cartId.utf8), value: settled?.bytes,
                         timestamp: (settled?.lastActivity ?? state.streamTime)?.millisecondsSinceEpoch))
                 }
-                state.changed = []
+                state.changed.removeAll(keepingCapacity: true)
             }
         }
         decodedCartCount = 0
