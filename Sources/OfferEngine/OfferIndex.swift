@@ -145,8 +145,8 @@ struct OfferIndex: Sendable {
                     }
                 }
             }
-            let rest = words > 1 ? Array(UnsafeBufferPointer(rebasing: bits[1...])) : []
-            return Candidates(first: bits[0], rest: rest, unindexed: unindexed)
+            let rest = words > 2 ? Array(UnsafeBufferPointer(rebasing: bits[2...])) : []
+            return Candidates(first: bits[0], second: words > 1 ? bits[1] : 0, rest: rest, wordCount: words, unindexed: unindexed)
         }
     }
 
@@ -176,24 +176,29 @@ struct OfferIndex: Sendable {
 
     /// A cart's candidate ranks, ascending: the marked bits merged with the unindexed ranks.
     struct Candidates: IteratorProtocol {
-        /// The bit set's words after the first (empty for up to 64 offers).
+        /// The bit set's second word, and those after it (catalogs of up to 128 offers, the
+        /// usual size, need no array).
+        private let second: UInt64
         private let rest: [UInt64]
+        private let wordCount: Int
         private let unindexed: [Int32]
         /// The word being read and its bits not read yet.
         private var word = 0
         private var pending: UInt64
         private var nextUnindexed = 0
 
-        fileprivate init(first: UInt64, rest: [UInt64], unindexed: [Int32]) {
+        fileprivate init(first: UInt64, second: UInt64, rest: [UInt64], wordCount: Int, unindexed: [Int32]) {
+            self.second = second
             self.rest = rest
+            self.wordCount = wordCount
             self.unindexed = unindexed
             pending = first
         }
 
         mutating func next() -> Int? {
-            while pending == 0, word < rest.count {
-                pending = rest[word]
+            while pending == 0, word + 1 < wordCount {
                 word += 1
+                pending = word == 1 ? second : rest[word - 2]
             }
             let indexed = pending == 0 ? Int.max : word << 6 | pending.trailingZeroBitCount
             if nextUnindexed < unindexed.count, Int(unindexed[nextUnindexed]) < indexed {

@@ -120,13 +120,20 @@ struct EventProcessor: Sendable {
             throw EventDecodingError(reason: "record key \(record.keyString.map { "'\($0)'" } ?? "(none)") does not match cartId '\(cart.cartId)'")
         }
         try checkEventTime(cart.occurredAt, of: record)
-        let stored = store.cart(cart.cartId, partition: record.partition)
-        // A redelivered or repeated event changes nothing: its version is not newer.
-        var session = stored?.session
+        // Only the session is kept from the stored cart (and its activity time): a session
+        // still shared with a copy of the cart would be copied when the engine changes it.
+        var lastActivity: EventTime?
+        var session = store.cart(cart.cartId, partition: record.partition).map { stored in
+            lastActivity = stored.lastActivity
+            return stored.session
+        }
+        let storedVersion = session?.cart.version
+        // A redelivered or repeated event changes nothing: its version is not newer, and the
+        // engine leaves the session as it was; any other event sets the new version.
         let presented = engine.cartUpdated(cart, session: &session, availability: availability)
-        if let session, session != stored?.session {
+        if let session, session.cart.version != storedVersion {
             try replace(cart.cartId, partition: record.partition, in: &store, with: StoredCart(
-                session: session, lastActivity: max(stored?.lastActivity ?? cart.occurredAt, cart.occurredAt)))
+                session: session, lastActivity: max(lastActivity ?? cart.occurredAt, cart.occurredAt)))
             store.observe(cart.occurredAt, partition: record.partition, maxAdvance: maxEventTimeAhead)
         }
         metrics.presented.increment(by: presented.count)

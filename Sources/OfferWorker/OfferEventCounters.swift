@@ -35,5 +35,12 @@ final class OfferEventCounters: Sendable {
         counter.increment()
     }
 
-    private static func index(of event: Event) -> Int { Event.allCases.firstIndex(of: event)! }
+    /// The event's place in `Event.allCases`, without building that array on every count.
+    private static func index(of event: Event) -> Int {
+        switch event {
+        case .presented: 0
+        case .mutation: 1
+        case .rejected: 2
+        }
+    }
 }
