@@ -76,7 +76,9 @@ public struct OfferWorker: Service, CustomStringConvertible {
         let restorer = try KafkaPartitionReader(configuration: kafka, logger: logger)
         let consumer = try KafkaConsumer(configuration: WorkerConfiguration.groupConsumer(kafka, groupId: configuration.groupId), logger: logger)
         try consumer.subscribe(to: topology.inputs)
-        logger.info("offer worker started: consuming", metadata: ["group": "\(configuration.groupId)", "inputs": "\(topology.inputs)"])
+        logger.info("offer worker started: consuming", metadata: [
+            "group": "\(configuration.groupId)", "inputs": "\(topology.inputs)", "allocator": "\(ProcessAllocator.name)",
+        ])
 
         let pipeline = ProcessingPipeline(
             consumer: consumer, producer: producer, restorer: restorer, live: live,

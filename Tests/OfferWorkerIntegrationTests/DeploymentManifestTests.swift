@@ -322,6 +322,8 @@ struct DeploymentManifestTests {
 
         let runtime = instructions.drop(while: { $0 != "FROM debian:bookworm-slim" })
         #expect(runtime.contains { $0.hasPrefix("RUN ") && $0.contains("librdkafka1") })
+        // The allocator the executable is linked with (Package.swift): without it, it does not start.
+        #expect(runtime.contains { $0.hasPrefix("RUN ") && $0.contains("libmimalloc2.0") })
         let user = try #require(runtime.last { $0.hasPrefix("USER ") })
         let uid = user.dropFirst("USER ".count).split(separator: ":").first.map(String.init) ?? ""
         #expect(uid != "root" && uid != "0" && !uid.isEmpty)

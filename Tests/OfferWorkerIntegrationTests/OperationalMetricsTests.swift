@@ -79,6 +79,20 @@ struct OperationalMetricsTests {
         #expect(try await worker.stop() == 0)
     }
 
+    @Test("offer-worker allocates with mimalloc, as it is linked: the library is mapped and the start-up line names it")
+    func allocatorIsMimalloc() async throws {
+        let group = try await WorkerGroup(partitions: 2)
+        let worker = try group.startWorker()
+        let started = await ScalingTests().eventually(timeout: .seconds(20)) { worker.log.contains("offer worker started: consuming") }
+        #expect(started, "\(worker.log)")
+        let line = worker.log.split(separator: "\n").first { $0.contains("offer worker started: consuming") }.map(String.init) ?? ""
+        #expect(line.contains("allocator=mimalloc"), "\(line)")
+        #expect(worker.mappedFiles.contains { $0.contains("libmimalloc") }, "\(worker.mappedFiles)")
+        // The test process itself is not linked with it: the same detection tells glibc.
+        #expect(ProcessAllocator.name == "glibc")
+        #expect(try await worker.stop() == 0)
+    }
+
     @Test("a thread name is cut to the 15 bytes Linux keeps, at a character boundary")
     func longNamesAreCut() async throws {
         /// The kernel's name of a thread started as `name`, read from inside it.

@@ -289,6 +289,14 @@ final class WorkerProcess: Sendable {
         }
     }
 
+    /// The files the process has mapped (`/proc/<pid>/maps`): its executable and libraries.
+    var mappedFiles: Set<String> {
+        // Read to its end: `String(contentsOfFile:)` stops at the size /proc reports, one page.
+        let data = FileHandle(forReadingAtPath: "/proc/\(process.processIdentifier)/maps")?.readDataToEndOfFile() ?? Data()
+        let maps = String(decoding: data, as: UTF8.self)
+        return Set(maps.split(separator: "\n").compactMap { line in line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(5).first.map(String.init) })
+    }
+
     /// Sends `signal` (SIGHUP, say) without waiting.
     func signal(_ signal: Int32) { Foundation.kill(process.processIdentifier, signal) }
 

@@ -39,8 +39,9 @@ int ckc_run_ceiling(const char *bootstrap_servers, const char *group, const char
                     int commit_interval_ms, int queued_max_kbytes, int timeout_ms, ckc_result *result,
                     char *error, size_t error_size);
 
-/// Bytes the process's heap has handed out and not freed (glibc `mallinfo2`: small blocks
-/// plus mmapped ones), to measure what a data structure holds.
+/// Bytes the calling thread's heap has handed out and not freed (mimalloc, the allocator the
+/// benchmark and `offer-worker` link: the blocks in use of every area of the thread's default
+/// heap), to measure what a data structure built on that thread holds.
 size_t ckc_heap_in_use(void);
 
 #endif
