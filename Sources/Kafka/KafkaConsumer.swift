@@ -362,8 +362,8 @@ public final class KafkaConsumer: Sendable {
 
     /// Takes back the storage of a poll's record batches once the caller is done with them,
     /// for the next ``pollBlocking(maxRecords:timeout:)`` to fill. A batch of hundreds of
-    /// records is one allocation large enough that every new one made the allocator sweep
-    /// its caches of freed small blocks; reusing it spares that sweep on every poll. The
+    /// records is one large allocation per poll, and under glibc's allocator each one also
+    /// swept its caches of freed small blocks; reusing it spares both on every poll. The
     /// records are released here. Call it on the polling thread, after the last use of the
     /// batches (storage still referenced elsewhere is copied, not shared).
     public func recycle(_ events: inout [ConsumerEvent]) {

@@ -54,8 +54,8 @@ final class DecodeAhead: @unchecked Sendable {
     /// by the helper once it has decoded the next batch (or by ``stop()``).
     private var retired = EventSlots()
     /// Storage whose events the helper freed, for the next batch: two buffers take turns, so
-    /// batches allocate none (an allocation that large made the allocator sweep its caches of
-    /// freed small blocks on the loop's thread).
+    /// batches allocate none on the loop's thread (under glibc's allocator, each allocation
+    /// that large also swept its caches of freed small blocks).
     private var spare = EventSlots()
 
     /// A batch's decoded events, in storage kept from batch to batch.
