@@ -7,16 +7,18 @@ extension CartSession {
     public func encode(into writer: inout BinaryWriter, relativeTo base: EventTime) {
         cart.encode(into: &writer)
         writer.writeCount(presentations.count)
-        forEachPresentationInKeyOrder { keyBits, index in
-            // A copy (retaining its strings and arrays): `Dictionary.Values` has no
-            // borrowing subscript to read it in place.
-            let presentation = presentations.values[index]
-            // The key is the presentation's own id, so each id is parsed once. (A canonical
-            // UUID is `==` only to the same bytes: no other characters are canonically
-            // equivalent to hex digits and dashes.)
-            let idBits = presentations.keys[index] == presentation.presentationId
-                ? keyBits : BinaryWriter.canonicalUUID(presentation.presentationId)
-            presentation.encode(into: &writer, relativeTo: base, uuid: idBits)
+        // In place, by index: the table is in key order already, and reading an entry's
+        // fields does not copy (retain) the presentation.
+        presentations.entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices {
+                // The key is the presentation's own id, so each id is parsed once. (A
+                // canonical UUID is `==` only to the same bytes: no other characters are
+                // canonically equivalent to hex digits and dashes.)
+                let keyBits = BinaryWriter.canonicalUUID(entries[index].key)
+                let idBits = entries[index].key == entries[index].value.presentationId
+                    ? keyBits : BinaryWriter.canonicalUUID(entries[index].value.presentationId)
+                entries[index].value.encode(into: &writer, relativeTo: base, uuid: idBits)
+            }
         }
         writer.writeCount(presentationCounts.count)
         Self.forEachInKeyOrder(presentationCounts) { offerId, count in
@@ -42,12 +44,15 @@ extension CartSession {
         var size = 2 * field
         for index in cart.lines.indices { size += string(cart.lines[index].lineId) + field }
         size += field
-        for presentation in presentations.values {
-            size += 2 * field + string(presentation.presentationId) + string(presentation.offerId)
-            for index in presentation.triggerLineIds.indices { size += string(presentation.triggerLineIds[index]) }
-            size += 4 * field
-            for index in presentation.items.indices {
-                size += 4 * field + string(presentation.items[index].productId) + string(presentation.items[index].variantId)
+        presentations.entries.withUnsafeBufferPointer { entries in
+            for entry in entries.indices {
+                size += 2 * field + string(entries[entry].value.presentationId) + string(entries[entry].value.offerId)
+                for index in entries[entry].value.triggerLineIds.indices { size += string(entries[entry].value.triggerLineIds[index]) }
+                size += 4 * field
+                for index in entries[entry].value.items.indices {
+                    size += 4 * field + string(entries[entry].value.items[index].productId)
+                        + string(entries[entry].value.items[index].variantId)
+                }
             }
         }
         size += field
@@ -67,40 +72,6 @@ extension CartSession {
         for (key, value) in dictionary.sorted(by: { $0.key < $1.key }) { body(key, value) }
     }
 
-    /// `body` with where each presentation is in ``presentations``, in the order of their
-    /// keys as `String`s, and the key's ``BinaryWriter/canonicalUUID(_:)``.
-    ///
-    /// The engine's ids are all canonical UUIDs, whose text orders as their bits do (fixed
-    /// dashes, and `0`–`9` sort before `a`–`f` as their values do), so they are sorted as
-    /// integers: comparing 36-character strings was most of the encoder's sorting time. A
-    /// session with any other id is sorted as strings. The order is worked out in a
-    /// temporary buffer (on the stack for the usual few presentations), not a new array.
-    private func forEachPresentationInKeyOrder(_ body: (UInt128?, Dictionary<String, Presentation>.Index) -> Void) {
-        typealias Entry = (keyBits: UInt128?, index: Dictionary<String, Presentation>.Index)
-        let count = presentations.count
-        guard count > 0 else { return }
-        withUnsafeTemporaryAllocation(of: Entry.self, capacity: count) { ordered in
-            var allCanonical = true
-            var index = presentations.startIndex
-            var position = 0
-            while index != presentations.endIndex {
-                let keyBits = BinaryWriter.canonicalUUID(presentations.keys[index])
-                allCanonical = allCanonical && keyBits != nil
-                (ordered.baseAddress! + position).initialize(to: (keyBits, index))
-                position += 1
-                presentations.formIndex(after: &index)
-            }
-            var sorting = ordered
-            if allCanonical {
-                sorting.sort { $0.keyBits! < $1.keyBits! }
-            } else {
-                sorting.sort { presentations.keys[$0.index] < presentations.keys[$1.index] }
-            }
-            for entry in ordered { body(entry.keyBits, entry.index) }
-            _ = ordered.deinitialize()
-        }
-    }
-
     /// The free room a decoded session's presentations get: the default
     /// `maxOffersPerCart`, what one cart event can add.
     static let presentationHeadroom = 3
@@ -110,15 +81,15 @@ extension CartSession {
         let cart = try CartSnapshot(from: &reader)
         let presentationCount = try reader.readCount("presentation count", limit: 100_000)
         // Sized once, with room for the presentations this cart event may add (3, the
-        // default `maxOffersPerCart`), so the engine's inserts do not grow and rehash it.
-        // (`reserveCapacity` later is not specialized and cost more than it saved.)
-        var presentations = [String: Presentation](minimumCapacity: presentationCount + Self.presentationHeadroom)
+        // default `maxOffersPerCart`), so the engine's inserts do not grow it.
+        var presentations = Presentations(minimumCapacity: presentationCount + Self.presentationHeadroom)
         for _ in 0..<presentationCount {
             let start = reader.offset
             let presentation = try Presentation(from: &reader, relativeTo: base)
             let id = presentation.presentationId
-            // Moved in, not copied (a copy retains each of its strings and arrays).
-            guard presentations.updateValue(consume presentation, forKey: id) == nil else {
+            // Moved in, not copied (a copy retains each of its strings and arrays); written
+            // in key order, each is appended.
+            guard presentations.add(consume presentation, forKey: id) else {
                 throw reader.error("presentation \(id) appears twice", at: start)
             }
         }

@@ -13,7 +13,7 @@ extension CartSession: Decodable {
         let presentations = try container.decode([String: LegacyPresentation].self, forKey: .presentations)
         self.init(
             cart: CartSnapshot(try container.decode(CartUpdated.self, forKey: .cart)),
-            presentations: presentations.mapValues(\.converted),
+            presentations: Presentations(presentations.mapValues(\.converted)),
             presentationCounts: try container.decodeIfPresent([String: Int].self, forKey: .presentationCounts) ?? [:],
             declinedOffers: try container.decodeIfPresent([String: EventTime].self, forKey: .declinedOffers) ?? [:])
     }

@@ -9,7 +9,7 @@ public struct CartSession: Sendable, Hashable {
     public var cart: CartSnapshot
     /// Presentations by presentationId, kept until they have been expired for the
     /// retention period.
-    public var presentations: [String: Presentation]
+    public var presentations: Presentations
     /// How many times each offer with a `maxPresentationsPerCart` was presented to this cart.
     /// Only capped offers still in the catalog are counted, and a count stops at the cap, so
     /// this stays as small as the catalog's capped offers.
@@ -19,7 +19,7 @@ public struct CartSession: Sendable, Hashable {
     public var declinedOffers: [String: EventTime]
 
     public init(
-        cart: CartSnapshot, presentations: [String: Presentation] = [:], presentationCounts: [String: Int] = [:],
+        cart: CartSnapshot, presentations: Presentations = [:], presentationCounts: [String: Int] = [:],
         declinedOffers: [String: EventTime] = [:]
     ) {
         self.cart = cart
@@ -28,16 +28,20 @@ public struct CartSession: Sendable, Hashable {
         self.declinedOffers = declinedOffers
     }
 
-    /// The latest presentation of `offerId` that is still open at `time`.
-    func livePresentation(of offerId: String, at time: EventTime) -> Presentation? {
-        var latest: Presentation?
-        for presentation in presentations.values where presentation.offerId == offerId && time < presentation.expiresAt {
-            if let current = latest,
-               (presentation.presentedAt, presentation.presentationId) <= (current.presentedAt, current.presentationId) {
-                continue
+    /// The trigger signature of the latest presentation of `offerId` that is still open at
+    /// `time` (`nil`: none is), read in place.
+    func liveTriggerSignature(of offerId: String, at time: EventTime) -> UInt64? {
+        presentations.entries.withUnsafeBufferPointer { entries in
+            var latest: Int?
+            for index in entries.indices where time < entries[index].value.expiresAt && entries[index].value.offerId == offerId {
+                if let current = latest,
+                   (entries[index].value.presentedAt, entries[index].value.presentationId)
+                   <= (entries[current].value.presentedAt, entries[current].value.presentationId) {
+                    continue
+                }
+                latest = index
             }
-            latest = presentation
+            return latest.map { entries[$0].value.triggerSignature }
         }
-        return latest
     }
 }

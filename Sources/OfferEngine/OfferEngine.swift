@@ -203,9 +203,7 @@ public struct OfferEngine: Sendable {
 
     /// Drops presentations that expired more than the retention period before `time`.
     func forgetExpired(in session: inout CartSession, at time: EventTime) {
-        // Most events drop nothing: keep the dictionary rather than build an equal one.
-        guard session.presentations.values.contains(where: { !isRetained($0, at: time) }) else { return }
-        session.presentations = session.presentations.filter { isRetained($0.value, at: time) }
+        session.presentations.removeAll { !isRetained($0, at: time) }
     }
 
     /// Whether `presentation` is still known at `time`: less than the retention period

@@ -22,7 +22,7 @@ extension OfferEngine {
         // inserts do not grow the dictionary one step at a time.
         var current = session ?? CartSession(
             cart: CartSnapshot(version: cart.version, lines: []),
-            presentations: [String: Presentation](minimumCapacity: min(max(settings.maxOffersPerCart, 0), 8)))
+            presentations: Presentations(minimumCapacity: min(max(settings.maxOffersPerCart, 0), 8)))
         // `CartSnapshot(cart)`, written over the previous snapshot: its lines' storage is
         // reused when the session holds the only reference, and lines are read in place.
         current.cart.version = cart.version
@@ -86,7 +86,7 @@ extension OfferEngine {
             return .unavailable(variantId: short.variantId, reason: short.reason)
         }
         let signature = facts.triggerSignature(of: triggerLines)
-        let stillShown = current.livePresentation(of: compiled.offer.offerId, at: cart.occurredAt)?.triggerSignature == signature
+        let stillShown = current.liveTriggerSignature(of: compiled.offer.offerId, at: cart.occurredAt) == signature
         if !stillShown {
             if let cap = compiled.offer.maxPresentationsPerCart, current.presentationCounts[compiled.offer.offerId, default: 0] >= cap { return .capped(cap) }
             if compiled.offer.holdsOut(cartId: cart.cartId) { return .heldOut }
@@ -106,8 +106,8 @@ extension OfferEngine {
         let expiresAt = compiled.offer.expiry(presentedAt: cart.occurredAt)
         if selection.presented.isEmpty {
             // Room for every presentation this event can still make (this one included): one
-            // allocation instead of one per presentation. (The session's dictionary is left to
-            // grow: `Dictionary.reserveCapacity` is not specialized and cost more than it saved.)
+            // allocation instead of one per presentation. (The session's presentations were
+            // given room when it was decoded or made.)
             selection.presented.reserveCapacity(min(settings.maxOffersPerCart - selection.shown + 1, 4))
         }
         current.presentations[presentationId] = Presentation(

@@ -1,0 +1,97 @@
+/// A cart's presentations by id, held in the order of their ids (as `String`s).
+///
+/// A cart has a handful of presentations, read on every cart event (is an offer still
+/// shown?) and written to the changelog in id order whenever the cart changes. A sorted
+/// array serves both: a lookup is a binary search, an offer's open presentation is found
+/// by reading each entry in place (a `Dictionary`'s values can only be read as copies,
+/// each retaining the presentation's strings and arrays), and the changelog writes the
+/// entries as they are, with no sort. Equal tables are equal arrays, so `==` and hashing
+/// are those of the entries.
+public struct Presentations: Sendable, Hashable {
+    /// A presentation under its key, which is its ``Presentation/presentationId`` whenever
+    /// the engine or the changelog made it.
+    struct Entry: Sendable, Hashable {
+        var key: String
+        var value: Presentation
+    }
+
+    /// Ascending by key, each key once.
+    private(set) var entries: [Entry]
+
+    public init() { entries = [] }
+
+    /// An empty table with room for `minimumCapacity` presentations.
+    public init(minimumCapacity: Int) {
+        entries = []
+        entries.reserveCapacity(minimumCapacity)
+    }
+
+    /// The presentations of `dictionary`, under its keys.
+    public init(_ dictionary: [String: Presentation]) {
+        entries = dictionary.map { Entry(key: $0.key, value: $0.value) }.sorted { $0.key < $1.key }
+    }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The keys, ascending.
+    public var keys: [String] { entries.map(\.key) }
+    /// The presentations, in the order of their keys.
+    public var values: [Presentation] { entries.map(\.value) }
+
+    /// The presentation under `key`; assigning `nil` removes it.
+    public subscript(key: String) -> Presentation? {
+        get {
+            let position = insertionPoint(of: key)
+            return position < entries.count && entries[position].key == key ? entries[position].value : nil
+        }
+        set {
+            let position = insertionPoint(of: key)
+            let present = position < entries.count && entries[position].key == key
+            switch (newValue, present) {
+            case (let value?, true): entries[position].value = value
+            case (let value?, false): entries.insert(Entry(key: key, value: value), at: position)
+            case (nil, true): entries.remove(at: position)
+            case (nil, false): break
+            }
+        }
+    }
+
+    /// Removes the presentations `shouldRemove` picks. A table with none to remove is not
+    /// written to, so storage shared with a copy is not copied for nothing.
+    public mutating func removeAll(where shouldRemove: (Presentation) throws -> Bool) rethrows {
+        guard try entries.contains(where: { try shouldRemove($0.value) }) else { return }
+        try entries.removeAll { try shouldRemove($0.value) }
+    }
+
+    /// Appends `value` under `key` when `key` sorts after every key held (the order the
+    /// changelog writes them in); otherwise inserts it in its place. Returns `false`, and
+    /// changes nothing, when `key` is held already.
+    mutating func add(_ value: consuming Presentation, forKey key: String) -> Bool {
+        if let last = entries.last, !(last.key < key) {
+            let position = insertionPoint(of: key)
+            guard position == entries.count || entries[position].key != key else { return false }
+            entries.insert(Entry(key: key, value: value), at: position)
+            return true
+        }
+        entries.append(Entry(key: key, value: value))
+        return true
+    }
+
+    /// The position of the first key not below `key`.
+    private func insertionPoint(of key: String) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].key < key { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}
+
+extension Presentations: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, Presentation)...) {
+        self.init(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
