@@ -18,7 +18,7 @@ extension DisplayCriteria {
             let first = conditions.first.flatMap { $0.failure(in: cart, at: "\(path).any[0]") }
             return CriteriaFailure(path: "\(path).any", reason: "none of \(conditions.count) conditions holds"
                 + (first.map { " (first: \($0))" } ?? ""))
-        case .not(let condition):
+        case .not:
             guard !evaluate(cart).isSatisfied else { return nil }
             return CriteriaFailure(path: "\(path).not", reason: "the negated condition holds")
         default:

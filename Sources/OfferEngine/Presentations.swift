@@ -50,7 +50,7 @@ public struct Presentations: Sendable, Hashable {
             let present = position < entries.count && entries[position].key == key
             switch (newValue, present) {
             case (let value?, true): entries[position].value = value
-            case (let value?, false): entries.insert(Entry(key: key, value: value), at: position)
+            case (let value?, false): insert(Entry(key: key, value: value), at: position)
             case (nil, true): entries.remove(at: position)
             case (nil, false): break
             }
@@ -71,11 +71,24 @@ public struct Presentations: Sendable, Hashable {
         if let last = entries.last, !(last.key < key) {
             let position = insertionPoint(of: key)
             guard position == entries.count || entries[position].key != key else { return false }
-            entries.insert(Entry(key: key, value: value), at: position)
+            insert(Entry(key: key, value: value), at: position)
             return true
         }
         entries.append(Entry(key: key, value: value))
         return true
+    }
+
+    /// Inserts `entry` at `position`: appended, then moved down into place (the few
+    /// entries a cart has; `Array.insert` goes through the general `replaceSubrange`).
+    private mutating func insert(_ entry: consuming Entry, at position: Int) {
+        entries.append(entry)
+        entries.withUnsafeMutableBufferPointer { buffer in
+            var index = buffer.count - 1
+            while index > position {
+                buffer.swapAt(index, index - 1)
+                index -= 1
+            }
+        }
     }
 
     /// The position of the first key not below `key`.

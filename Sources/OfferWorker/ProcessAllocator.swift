@@ -28,7 +28,7 @@ enum ProcessAllocator {
         defer { fclose(file) }
         var line = [CChar](repeating: 0, count: 4096)
         while fgets(&line, Int32(line.count), file) != nil {
-            let text = String(cString: line)
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let fields = text.split(separator: " ", omittingEmptySubsequences: true)
             let range = fields.first?.split(separator: "-")
             guard fields.count >= 6, let range, range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),

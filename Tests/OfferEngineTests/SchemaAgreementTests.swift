@@ -209,15 +209,23 @@ struct SchemaAgreementTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", root.appendingPathComponent("scripts/validate-events.py").path, root.appendingPathComponent("schemas").path]
-        let stdin = Pipe(), stdout = Pipe()
+        // The report goes to a file, read once the validator has exited: a blocking read of a
+        // pipe can be interrupted by a signal (any suite's child exiting), which Foundation's
+        // `readDataToEndOfFile()` answers with a crash of the whole test process.
+        let reportFile = FileManager.default.temporaryDirectory.appendingPathComponent("schema-report-\(UUID()).txt")
+        FileManager.default.createFile(atPath: reportFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: reportFile) }
+        let reportHandle = try FileHandle(forWritingTo: reportFile)
+        let stdin = Pipe()
         process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
+        process.standardOutput = reportHandle
+        process.standardError = reportHandle
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
         try stdin.fileHandleForWriting.close()
-        let report = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try reportHandle.close()
+        let report = try String(contentsOf: reportFile, encoding: .utf8)
         // "line N (offer-catalog): path: message" for each error of document N.
         let invalid = Set(report.split(separator: "\n").compactMap { line -> Int? in
             guard line.hasPrefix("line "), let number = line.dropFirst(5).split(separator: " ").first else { return nil }

@@ -251,7 +251,7 @@ enum SchemaCheck {
         try process.run()
         stdin.fileHandleForWriting.write(input)
         try stdin.fileHandleForWriting.close()
-        let report = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let report = String(decoding: stdout.fileHandleForReading.readAllRetryingInterrupts(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "schema validation failed:\n\(report)")
         #expect(report.contains("\(documents.count) valid"), "schema check saw fewer documents than sent:\n\(report)")
