@@ -105,9 +105,18 @@ final class DecodeAhead: @unchecked Sendable {
 
     /// Calls `body` with record `index`'s event (`nil` when it is not a `cart.updated`
     /// record), once ready. The event stays here, to be freed by the helper.
-    func withDecoded<R>(_ index: Int, _ body: (Result<CartUpdated, EventDecodingError>?) -> R) -> R {
+    ///
+    /// The event is moved out of the batch's storage for the call and back after it: read
+    /// there in place, it was copied for every record (each of its strings and arrays
+    /// retained, then released by the loop), because `body` also changes the worker's state
+    /// and the compiler cannot tell that this does not reach the storage.
+    func withDecoded<R>(_ index: Int, _ body: (borrowing Result<CartUpdated, EventDecodingError>?) -> R) -> R {
         if decoded.load(ordering: .acquiring) <= index { waitUntilDecoded(index) }
-        return body(results.events[index])
+        // The helper is past `index` and does not touch it again before `end()`.
+        let slot = results.events.baseAddress! + index
+        let event = slot.move()
+        defer { slot.initialize(to: consume event) }
+        return body(event)
     }
 
     /// Spins briefly, then sleeps until the helper has decoded record `index` (spinning

@@ -246,7 +246,10 @@ final class ProcessingPipeline: @unchecked Sendable {
                 processor.process(record, store: &store, into: &outputs)
             }
             processor.metrics.eventProcessing.record(duration: began.duration(to: .now))
-            for output in outputs {
+            // Moved out of `outputs` (a record or two each), not copied: `for in` retained
+            // every buffer of every output, released again when `outputs` was cleared.
+            while !outputs.isEmpty {
+                let output = outputs.removeFirst()
                 if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }
                 try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
             }

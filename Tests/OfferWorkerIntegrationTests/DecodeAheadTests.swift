@@ -55,7 +55,7 @@ struct DecodeAheadTests {
             let records = Self.mixedBatch(prefix: "batch\(batch)")
             ahead.begin(records, processor: processor)
             for (index, record) in records.enumerated() {
-                let decoded = ahead.withDecoded(index) { $0 }
+                let decoded = ahead.withDecoded(index) { copy $0 }
                 let inline = processor.decodeCartEvent(record)
                 #expect(decoded == inline, "record \(index)")
                 if record.topic != Self.topics.cartUpdated { #expect(decoded == nil) }
@@ -79,11 +79,11 @@ struct DecodeAheadTests {
         defer { ahead.stop() }
         let records = Self.mixedBatch(prefix: "cut")
         ahead.begin(records, processor: processor)
-        _ = ahead.withDecoded(0) { $0 }
+        _ = ahead.withDecoded(0) { copy $0 }
         ahead.end()
         ahead.begin(records, processor: processor)
         let last = records.count - 1
-        #expect(ahead.withDecoded(last) { $0 } == processor.decodeCartEvent(records[last]))
+        #expect(ahead.withDecoded(last) { copy $0 } == processor.decodeCartEvent(records[last]))
         ahead.end()
     }
 
@@ -97,7 +97,7 @@ struct DecodeAheadTests {
         for _ in 0..<5 {
             ahead.begin(records, processor: processor)
             var mismatches = 0
-            for index in records.indices where ahead.withDecoded(index, { $0 }) != expected[index] { mismatches += 1 }
+            for index in records.indices where ahead.withDecoded(index, { copy $0 }) != expected[index] { mismatches += 1 }
             ahead.end()
             #expect(mismatches == 0)
         }
