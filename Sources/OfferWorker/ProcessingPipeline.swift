@@ -57,8 +57,9 @@ final class ProcessingPipeline: @unchecked Sendable {
     private(set) var processor: EventProcessor
     private(set) var store = CartStateStore()
     private var progress = DeliveryProgress()
-    private var inFlight = InFlightTable<InFlight>()
+    private var inFlight: [UInt: InFlight] = [:]
     private var retries: [(due: ContinuousClock.Instant, flight: InFlight)] = []
+    private var nextToken: UInt = 1
     private var catalogGeneration = 0
     private var assigned = Set<TopicPartition>()
     private var lag: ConsumerLagGauges
@@ -305,18 +306,17 @@ final class ProcessingPipeline: @unchecked Sendable {
     /// Consumes `flight`: it is moved into `inFlight`, not copied (a copy retained and later
     /// released each of the record's and its source's buffers, for every output).
     private func send(_ flight: consuming InFlight) throws {
-        let token = inFlight.reserve()
+        let token = nextToken
+        nextToken &+= 1
         if flight.attempts == 0, !flight.isChangelog { progress.outputProduced(epoch: flight.epoch) }
         do {
             try producer.produce(flight.record, token: token)
         } catch where error.isRecordScoped {
-            inFlight.release(token)
             return try setAside(flight, refusedWith: error)
         } catch {
-            inFlight.release(token)
             throw WorkerError.deliveryFailed(topic: flight.record.topic, error: error)
         }
-        inFlight.fill(token, with: flight)
+        inFlight[token] = flight
     }
 
     /// Contains a record Kafka refuses for itself (too large, invalid): no single input may
@@ -355,7 +355,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     }
 
     private func acknowledge(_ delivery: PipelineDelivery) {
-        guard var flight = inFlight.remove(delivery.token) else { return }
+        guard var flight = inFlight.removeValue(forKey: delivery.token) else { return }
         guard let error = delivery.error else {
             if flight.isChangelog {
                 progress.changelogAcknowledged(epoch: flight.epoch)
@@ -444,9 +444,10 @@ final class ProcessingPipeline: @unchecked Sendable {
     private func commitTransaction() throws {
         guard inTransaction else { return }
         do throws(KafkaError) {
-            // Settled by the commit itself, not by each record's report.
             for record in store.takeChangelog(topic: settings.topics.changelog) {
-                try producer.produce(record, token: InFlightTable<InFlight>.untracked)
+                let token = nextToken
+                nextToken &+= 1
+                try producer.produce(record, token: token)
             }
             try producer.sendOffsetsToTransaction(progress.reached.filter { assigned.contains($0.key) }, of: consumer)
             try producer.commitTransaction()
