@@ -8,6 +8,12 @@ import PackageDescription
 //   OfferEngine (pure logic) ──┘
 //
 // OfferEngine knows nothing of Kafka; Kafka knows nothing of offers.
+// mimalloc (Debian: libmimalloc-dev) replaces the C library's malloc for the whole process:
+// the worker allocates and frees millions of small objects a second on two threads, and
+// glibc's allocator was a fifth of the processing loop's CPU (README, "Memory allocator").
+// Linked by `offer-worker`, and by the benchmark for every run it makes.
+let mimalloc: LinkerSetting = .linkedLibrary("mimalloc", .when(platforms: [.linux]))
+
 let package = Package(
     name: "offer-worker",
     platforms: [.macOS(.v15)],
@@ -93,11 +99,7 @@ let package = Package(
                 // The configuration file (`--config FILE`) and `config print --format yaml`.
                 .product(name: "Yams", package: "Yams"),
             ],
-            // mimalloc (Debian: libmimalloc-dev) replaces the C library's malloc for the whole
-            // process: the worker allocates and frees millions of small objects a second on
-            // two threads, and glibc's allocator was a fifth of the processing loop's CPU
-            // (README, "Memory allocator").
-            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
+            linkerSettings: [mimalloc]
         ),
         // Carts evaluated per second against catalogs of 10 to 10,000 offers:
         // `swift run -c release OfferEngineBenchmark`.
@@ -105,7 +107,7 @@ let package = Package(
         // The benchmark's ceiling: a plain librdkafka consume → produce loop in C.
         .target(
             name: "CKafkaCeiling",
-            linkerSettings: [.linkedLibrary("rdkafka"), .linkedLibrary("mimalloc", .when(platforms: [.linux]))]
+            linkerSettings: [.linkedLibrary("rdkafka"), mimalloc]
         ),
         // The worker against the C ceiling and the Swift wrapper's own passthrough, on the
         // embedded broker, plus the decode → evaluate → encode path alone:
@@ -119,7 +121,7 @@ let package = Package(
             ],
             // The allocator `offer-worker` ships with, for every run the benchmark makes (the
             // C ceiling's included), so the worker is measured as it runs in production.
-            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
+            linkerSettings: [mimalloc]
         ),
         // The hot-path JSON codec for the worker's events, byte-for-byte the wire format of
         // OfferEngine's EventCodec without Foundation.

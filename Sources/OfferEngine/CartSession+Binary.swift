@@ -7,18 +7,10 @@ extension CartSession {
     public func encode(into writer: inout BinaryWriter, relativeTo base: EventTime) {
         cart.encode(into: &writer)
         writer.writeCount(presentations.count)
-        // In place, by index: the table is in key order already, and reading an entry's
-        // fields does not copy (retain) the presentation.
+        // In place, by index: the table is in key order already, and reading an entry does
+        // not copy (retain) the presentation.
         presentations.entries.withUnsafeBufferPointer { entries in
-            for index in entries.indices {
-                // The key is the presentation's own id, so each id is parsed once. (A
-                // canonical UUID is `==` only to the same bytes: no other characters are
-                // canonically equivalent to hex digits and dashes.)
-                let keyBits = BinaryWriter.canonicalUUID(entries[index].key)
-                let idBits = entries[index].key == entries[index].value.presentationId
-                    ? keyBits : BinaryWriter.canonicalUUID(entries[index].value.presentationId)
-                entries[index].value.encode(into: &writer, relativeTo: base, uuid: idBits)
-            }
+            for index in entries.indices { entries[index].value.encode(into: &writer, relativeTo: base) }
         }
         writer.writeCount(presentationCounts.count)
         Self.forEachInKeyOrder(presentationCounts) { offerId, count in

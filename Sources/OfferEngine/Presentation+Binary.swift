@@ -18,12 +18,7 @@ extension Presentation {
     /// the offer id, trigger line ids, the signature (8 bytes), `presentedAt` relative to
     /// `base`, `expiresAt` relative to `presentedAt`, and the items.
     public func encode(into writer: inout BinaryWriter, relativeTo base: EventTime) {
-        encode(into: &writer, relativeTo: base, uuid: BinaryWriter.canonicalUUID(presentationId))
-    }
-
-    /// ``encode(into:relativeTo:)`` with `uuid`, the ``BinaryWriter/canonicalUUID(_:)`` of
-    /// ``presentationId``, already worked out: ``CartSession`` parses each id to sort by it.
-    func encode(into writer: inout BinaryWriter, relativeTo base: EventTime, uuid: UInt128?) {
+        let uuid = BinaryWriter.canonicalUUID(presentationId)
         var flags: UInt8 = 0
         if offerKind == .upsell { flags |= Flag.upsell }
         if isAccepted { flags |= Flag.accepted }

@@ -42,13 +42,12 @@ public struct Presentations: Sendable, Hashable {
     /// The presentation under `key`; assigning `nil` removes it.
     public subscript(key: String) -> Presentation? {
         get {
-            let position = insertionPoint(of: key)
-            return position < entries.count && entries[position].key == key ? entries[position].value : nil
+            let (position, found) = locate(key)
+            return found ? entries[position].value : nil
         }
         set {
-            let position = insertionPoint(of: key)
-            let present = position < entries.count && entries[position].key == key
-            switch (newValue, present) {
+            let (position, found) = locate(key)
+            switch (newValue, found) {
             case (let value?, true): entries[position].value = value
             case (let value?, false): insert(Entry(key: key, value: value), at: position)
             case (nil, true): entries.remove(at: position)
@@ -69,8 +68,8 @@ public struct Presentations: Sendable, Hashable {
     /// changes nothing, when `key` is held already.
     mutating func add(_ value: consuming Presentation, forKey key: String) -> Bool {
         if let last = entries.last, !(last.key < key) {
-            let position = insertionPoint(of: key)
-            guard position == entries.count || entries[position].key != key else { return false }
+            let (position, found) = locate(key)
+            guard !found else { return false }
             insert(Entry(key: key, value: value), at: position)
             return true
         }
@@ -91,15 +90,16 @@ public struct Presentations: Sendable, Hashable {
         }
     }
 
-    /// The position of the first key not below `key`.
-    private func insertionPoint(of key: String) -> Int {
+    /// Where `key` is, or where it would go: the position of the first key not below it,
+    /// and whether that key is `key`.
+    private func locate(_ key: String) -> (position: Int, found: Bool) {
         var low = 0
         var high = entries.count
         while low < high {
             let middle = (low + high) / 2
             if entries[middle].key < key { low = middle + 1 } else { high = middle }
         }
-        return low
+        return (low, low < entries.count && entries[low].key == key)
     }
 }
 
