@@ -399,29 +399,15 @@ public final class KafkaConsumer: Sendable {
     ) -> ConsumerRecord {
         let m = message.pointee
         let topic = name(of: m.rkt, known: &topicName)
-        var headers: [KafkaHeader] = []
-        var native: OpaquePointer? = nil
-        if rd_kafka_message_headers(message, &native) == RD_KAFKA_RESP_ERR_NO_ERROR, let native {
-            var index = 0
-            var name: UnsafePointer<CChar>? = nil
-            var value: UnsafeRawPointer? = nil
-            var size = 0
-            while rd_kafka_header_get_all(native, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append(KafkaHeader(
-                    name: name.map { String(cString: $0) } ?? "",
-                    value: value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
-                index += 1
-            }
-        }
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        let headers = NativeMessage.headers(of: message)
+        let timestamp = NativeMessage.timestamp(of: message)
         return ConsumerRecord(
             topic: topic,
             partition: m.partition,
             offset: m.offset,
             message: NativeMessage(message, client: client),
             headers: headers,
-            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+            timestamp: timestamp)
     }
 
     private static func payloadString(_ m: rd_kafka_message_t) -> String? {

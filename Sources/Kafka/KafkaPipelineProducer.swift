@@ -10,6 +10,20 @@ public struct PipelineDelivery: Sendable {
     public var offset: Int64
     /// Why the record was not stored (after librdkafka's own retries), or `nil`.
     public var error: KafkaError?
+    /// The record not stored (set with `error`), rebuilt from librdkafka's copy of it, to be
+    /// sent again or set aside; but for its timestamp, which librdkafka 2.0.2 does not report
+    /// (`nil` here). A loop need not keep its own copy of every record until its report:
+    /// librdkafka keeps one anyway, and records freed only at their report were freed cold,
+    /// long after they were written, and handed out cold to the next ones.
+    public var record: ProducerRecord?
+
+    public init(token: UInt, partition: Int32, offset: Int64, error: KafkaError? = nil, record: ProducerRecord? = nil) {
+        self.token = token
+        self.partition = partition
+        self.offset = offset
+        self.error = error
+        self.record = record
+    }
 }
 
 /// Delivery reports collected by the C callback during `rd_kafka_poll`/`rd_kafka_flush`,
@@ -46,9 +60,10 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
                 guard let message, let context = ClientContext.from(opaque) else { return }
                 let m = message.pointee
+                let failed = m.err != RD_KAFKA_RESP_ERR_NO_ERROR
                 context.ownedDeliveries.reports.append(PipelineDelivery(
                     token: UInt(bitPattern: m._private), partition: m.partition, offset: m.offset,
-                    error: m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(m.err)))
+                    error: failed ? KafkaError(m.err) : nil, record: failed ? NativeMessage.producerRecord(of: message) : nil))
             }
         }
         self.logger = logger

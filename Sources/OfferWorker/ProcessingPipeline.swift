@@ -35,14 +35,18 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     private enum Stop: UInt8 { case running, graceful, immediate }
 
-    /// A record handed to the producer and not yet acknowledged.
+    /// What the loop keeps of a record handed to the producer and not yet acknowledged. The
+    /// record itself is not kept: a failed one comes back in its delivery report
+    /// (``PipelineDelivery/record``), and the buffers of the rest are freed as soon as
+    /// librdkafka has copied them, while they are still in the CPU's cache.
     private struct InFlight {
-        var record: ProducerRecord
         var epoch: Int
         var isChangelog: Bool
         var attempts: Int
         /// The input whose consequence this is, so a record-scope refusal can dead-letter it.
         var source: ConsumerRecord? = nil
+        /// The record's timestamp, which its failed report does not give back (set by `send`).
+        var timestamp: Int64? = nil
     }
 
     private let consumer: KafkaConsumer
@@ -58,7 +62,7 @@ final class ProcessingPipeline: @unchecked Sendable {
     private(set) var store = CartStateStore()
     private var progress = DeliveryProgress()
     private var inFlight: [UInt: InFlight] = [:]
-    private var retries: [(due: ContinuousClock.Instant, flight: InFlight)] = []
+    private var retries: [(due: ContinuousClock.Instant, flight: InFlight, record: ProducerRecord)] = []
     private var nextToken: UInt = 1
     private var catalogGeneration = 0
     private var assigned = Set<TopicPartition>()
@@ -251,7 +255,7 @@ final class ProcessingPipeline: @unchecked Sendable {
             while !outputs.isEmpty {
                 let output = outputs.removeFirst()
                 if output.topic == settings.topics.deadLetter { logDeadLetter(of: record, output) }
-                try send(InFlight(record: output, epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
+                try send(output, InFlight(epoch: progress.currentEpoch, isChangelog: false, attempts: 0, source: record))
             }
             run!.next = record.offset + 1
         }
@@ -303,18 +307,20 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     // MARK: Producing and acknowledgements
 
-    /// Consumes `flight`: it is moved into `inFlight`, not copied (a copy retained and later
-    /// released each of the record's and its source's buffers, for every output).
-    private func send(_ flight: consuming InFlight) throws {
+    /// Produces `record`, which is released here, and keeps `flight` until its report.
+    /// `flight` is consumed: moved into `inFlight`, not copied (a copy retained and later
+    /// released its source's buffers, for every output).
+    private func send(_ record: consuming ProducerRecord, _ flight: consuming InFlight) throws {
+        flight.timestamp = record.timestamp
         let token = nextToken
         nextToken &+= 1
         if flight.attempts == 0, !flight.isChangelog { progress.outputProduced(epoch: flight.epoch) }
         do {
-            try producer.produce(flight.record, token: token)
+            try producer.produce(record, token: token)
         } catch where error.isRecordScoped {
-            return try setAside(flight, refusedWith: error)
+            return try setAside(record, flight, refusedWith: error)
         } catch {
-            throw WorkerError.deliveryFailed(topic: flight.record.topic, error: error)
+            throw WorkerError.deliveryFailed(topic: record.topic, error: error)
         }
         inFlight[token] = flight
     }
@@ -323,31 +329,32 @@ final class ProcessingPipeline: @unchecked Sendable {
     /// stop the worker. An output is replaced by its input's dead letter; a dead letter by a
     /// smaller one (value, headers and key omitted); a state record by a tombstone (the cart
     /// starts afresh after a restart). Each is logged and counted; processing goes on.
-    private func setAside(_ flight: InFlight, refusedWith error: KafkaError) throws {
+    private func setAside(_ record: ProducerRecord, _ flight: InFlight, refusedWith error: KafkaError) throws {
         processor.metrics.poisonRecords.increment()
         var replacement = flight
         replacement.attempts = max(1, flight.attempts + 1)
-        let topic = flight.record.topic
+        var replacementRecord = record
+        let topic = record.topic
         if flight.isChangelog {
             logger.error("a cart's state record was refused by Kafka; it is deleted instead", metadata: [
-                "topic": "\(topic)", "cartId": "\(flight.record.key.map { String(decoding: $0, as: UTF8.self) } ?? "")", "error": "\(error)",
+                "topic": "\(topic)", "cartId": "\(record.key.map { String(decoding: $0, as: UTF8.self) } ?? "")", "error": "\(error)",
             ])
-            guard flight.record.value != nil else { return progress.changelogAcknowledged(epoch: flight.epoch) }
-            replacement.record.value = nil
-        } else if let source = flight.source, !flight.record.headers.contains(where: { $0.name == "dlq_key_omitted" }) {
+            guard record.value != nil else { return progress.changelogAcknowledged(epoch: flight.epoch) }
+            replacementRecord.value = nil
+        } else if let source = flight.source, !record.headers.contains(where: { $0.name == "dlq_key_omitted" }) {
             let minimal = topic == settings.topics.deadLetter
             logger.error(minimal ? "a dead letter was refused by Kafka; sending it without value, headers or key" : "an output was refused by Kafka; its input goes to the dead-letter topic", metadata: [
                 "topic": "\(topic)", "source": "\(source.topic)[\(source.partition)]@\(source.offset)", "error": "\(error)",
             ])
             processor.metrics.deadLetters.increment()
-            replacement.record = ProducerRecord(
+            replacementRecord = ProducerRecord(
                 deadLetterOf: source, reason: minimal ? "dead letter refused by Kafka: \(error)" : "output to \(topic) refused by Kafka: \(error)",
                 topic: settings.topics.deadLetter, maxBytes: minimal ? 0 : processor.maxDeadLetterBytes)
         } else {
             logger.error("a record was refused by Kafka and could not be made smaller; dropped", metadata: ["topic": "\(topic)", "error": "\(error)"])
             return progress.outputAcknowledged(epoch: flight.epoch)
         }
-        try send(replacement)
+        try send(replacementRecord, replacement)
     }
 
     private func takeDeliveries(timeout: Duration) {
@@ -365,18 +372,24 @@ final class ProcessingPipeline: @unchecked Sendable {
             }
             return
         }
+        // A failed report carries its record (``PipelineDelivery/record``), but for its timestamp.
+        guard var record = delivery.record else {
+            failure = failure ?? WorkerError.deliveryFailed(topic: "(unknown)", error: error)
+            return
+        }
+        record.timestamp = flight.timestamp
         if error.isRecordScoped {
-            do { try setAside(flight, refusedWith: error) } catch { failure = failure ?? error }
+            do { try setAside(record, flight, refusedWith: error) } catch { failure = failure ?? error }
             return
         }
         guard error.isRetriable, !error.isFatal, !(stopMode != .running && flight.attempts >= 3) else {
-            failure = failure ?? WorkerError.deliveryFailed(topic: flight.record.topic, error: error)
+            failure = failure ?? WorkerError.deliveryFailed(topic: record.topic, error: error)
             return
         }
         flight.attempts += 1
         processor.metrics.deliveryRetries.increment()
-        logger.warning("retrying an undelivered record", metadata: ["topic": "\(flight.record.topic)", "error": "\(error)", "attempt": "\(flight.attempts)"])
-        retries.append((ContinuousClock.now + .milliseconds(min(100 << min(flight.attempts, 6), 5_000)), flight))
+        logger.warning("retrying an undelivered record", metadata: ["topic": "\(record.topic)", "error": "\(error)", "attempt": "\(flight.attempts)"])
+        retries.append((ContinuousClock.now + .milliseconds(min(100 << min(flight.attempts, 6), 5_000)), flight, record))
     }
 
     private func resendDue() throws {
@@ -385,13 +398,13 @@ final class ProcessingPipeline: @unchecked Sendable {
         let due = retries.filter { $0.due <= now }
         guard !due.isEmpty else { return }
         retries.removeAll { $0.due <= now }
-        for (_, flight) in due { try send(flight) }
+        for (_, flight, record) in due { try send(record, flight) }
     }
 
     private func produceReadyChangelogs() throws {
         guard !settings.exactlyOnce else { return }
         for (epoch, records) in progress.takeReadyChangelogs() {
-            for record in records { try send(InFlight(record: record, epoch: epoch, isChangelog: true, attempts: 0)) }
+            for record in records { try send(record, InFlight(epoch: epoch, isChangelog: true, attempts: 0)) }
         }
         progress.collectDurable()
     }

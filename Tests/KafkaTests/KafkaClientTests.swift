@@ -64,6 +64,37 @@ struct KafkaClientTests {
         await producer.close()
     }
 
+    @Test("a pipeline producer's failed report gives the record back as produced (key, value, headers; not the timestamp), and a success report none")
+    func failedReportCarriesTheRecord() async throws {
+        let cluster = try EmbeddedKafkaCluster()
+        try cluster.createTopic("events", partitions: 1)
+        let producer = try KafkaPipelineProducer(configuration: KafkaConfiguration([
+            "bootstrap.servers": cluster.bootstrapServers, "enable.idempotence": "false", "retries": "0", "linger.ms": "0",
+        ]))
+        _ = try producer.prepareTopics(["events"])
+        let record = ProducerRecord(
+            topic: "events", key: Array("cart-1".utf8), value: Array(#"{"a":1}"#.utf8),
+            headers: [KafkaHeader(name: "ce_id", string: "id-1"), KafkaHeader(name: "empty", value: nil), KafkaHeader(name: "ce_id", string: "again")],
+            timestamp: 1_700_000_000_123)
+        try producer.produce(record, token: 1)
+        var delivered: [PipelineDelivery] = []
+        try producer.flush(timeout: .seconds(10)) { delivered.append($0) }
+        #expect(delivered.count == 1 && delivered[0].error == nil && delivered[0].record == nil)
+
+        // 87: INVALID_RECORD, which librdkafka does not retry.
+        cluster.injectRequestErrors(apiKey: KafkaAPIKey.produce, errors: [87])
+        try producer.produce(record, token: 2)
+        delivered = []
+        try producer.flush(timeout: .seconds(10)) { delivered.append($0) }
+        #expect(delivered.map(\.token) == [2])
+        #expect(delivered.first?.error != nil)
+        var expected = record
+        expected.partition = 0  // the partition librdkafka had chosen
+        expected.timestamp = nil  // librdkafka 2.0.2 does not report it
+        #expect(delivered.first?.record == expected)
+        withExtendedLifetime(cluster) {}
+    }
+
     @Test("an unknown librdkafka property is refused with its name")
     func unknownPropertyIsRefused() {
         #expect {

@@ -15,6 +15,7 @@ struct BrokerFaultTests {
     static let coordinatorLoadInProgress: Int32 = 14
     static let topicAuthorizationFailed: Int32 = 29
     static let groupAuthorizationFailed: Int32 = 30
+    static let invalidRecord: Int32 = 87
 
     static func carts(_ prefix: String, _ count: Int, minute: Int = 0) -> [CartUpdated] {
         (0..<count).map { Fixtures.cart("\(prefix)-\($0)", minute: minute, lines: [Fixtures.phoneLine, Fixtures.cableLine]) }
@@ -78,6 +79,32 @@ struct BrokerFaultTests {
         // The worker is still running: a new cart is still answered.
         try await harness.send([Fixtures.cart("still-alive", minute: 2, lines: [Fixtures.phoneLine])])
         try await Reconciliation(inputs: try await harness.inputs(carts: 40), offers: Fixtures.offers).check(kafka: harness.kafka)
+        #expect(harness.worker.isRunning)
+        try await harness.stop()
+    }
+
+    @Test("outputs the broker refuses after they were sent (INVALID_RECORD in their report) are replaced by their input's dead letter; the worker goes on")
+    func outputRefusedInItsReport() async throws {
+        let harness = try await WorkerHarness(offers: Fixtures.offers, startWorker: false)
+        try await harness.send(Self.carts("refused", 1))
+        // The next produce request fails as a whole: the worker's first, the cart's two
+        // presentations.
+        harness.cluster.injectRequestErrors(apiKey: KafkaAPIKey.produce, errors: [Self.invalidRecord])
+        _ = harness.startWorker()
+        let letters = try await harness.read(harness.topics.deadLetter, count: 2)
+        for letter in letters {
+            #expect(letter.keyString == "refused-0")
+            #expect(letter.header("dlq_reason")?.stringValue?.contains("output to offer.presented refused by Kafka") == true,
+                    "\(letter.header("dlq_reason")?.stringValue ?? "no reason")")
+            #expect(letter.header("dlq_source_topic")?.stringValue == harness.topics.cartUpdated)
+        }
+        // The path that ran: the refusal came back in the delivery report.
+        #expect(harness.logs.count("an output was refused by Kafka; its input goes to the dead-letter topic") == 2, "\(harness.logs.messages.suffix(10))")
+
+        try await harness.send(Self.carts("after", 1))
+        // Nothing of the refused cart was stored: the next presentations are the later cart's.
+        let after = try await harness.read(OfferPresented.self, harness.topics.offerPresented, count: 2)
+        #expect(after.map(\.cartId) == ["after-0", "after-0"])
         #expect(harness.worker.isRunning)
         try await harness.stop()
     }
