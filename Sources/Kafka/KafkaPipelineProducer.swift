@@ -8,22 +8,18 @@ public struct PipelineDelivery: Sendable {
     public var partition: Int32
     /// The record's offset, when it was stored.
     public var offset: Int64
-    /// Why the record was not stored (after librdkafka's own retries), or `nil`.
-    public var error: KafkaError?
-    /// The record not stored (set with `error`), rebuilt from librdkafka's copy of it, to be
-    /// sent again or set aside; but for its timestamp, which librdkafka 2.0.2 does not report
-    /// (`nil` here). A loop need not keep its own copy of every record until its report:
-    /// librdkafka keeps one anyway, and records freed only at their report were freed cold,
-    /// long after they were written, and handed out cold to the next ones.
-    public var record: ProducerRecord?
+    /// `nil` when the record was stored; otherwise why not (after librdkafka's own retries),
+    /// and the record, rebuilt from librdkafka's copy of it, to be sent again or set aside;
+    /// but for its timestamp, which librdkafka 2.0.2 does not report (`nil` there). A loop
+    /// need not keep its own copy of every record until its report: librdkafka keeps one
+    /// anyway, and records freed only at their report were freed cold, long after they were
+    /// written, and handed out cold to the next ones.
+    public var failure: (error: KafkaError, record: ProducerRecord)?
 
-    public init(token: UInt, partition: Int32, offset: Int64, error: KafkaError? = nil, record: ProducerRecord? = nil) {
-        self.token = token
-        self.partition = partition
-        self.offset = offset
-        self.error = error
-        self.record = record
-    }
+    /// Why the record was not stored, or `nil`.
+    public var error: KafkaError? { failure?.error }
+    /// The record not stored, or `nil` (see ``failure``).
+    public var record: ProducerRecord? { failure?.record }
 }
 
 /// Delivery reports collected by the C callback during `rd_kafka_poll`/`rd_kafka_flush`,
@@ -60,10 +56,9 @@ public final class KafkaPipelineProducer: @unchecked Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
                 guard let message, let context = ClientContext.from(opaque) else { return }
                 let m = message.pointee
-                let failed = m.err != RD_KAFKA_RESP_ERR_NO_ERROR
                 context.ownedDeliveries.reports.append(PipelineDelivery(
                     token: UInt(bitPattern: m._private), partition: m.partition, offset: m.offset,
-                    error: failed ? KafkaError(m.err) : nil, record: failed ? NativeMessage.producerRecord(of: message) : nil))
+                    failure: m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : (KafkaError(m.err), NativeMessage.producerRecord(of: message))))
             }
         }
         self.logger = logger

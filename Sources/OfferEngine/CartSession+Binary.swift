@@ -7,11 +7,10 @@ extension CartSession {
     public func encode(into writer: inout BinaryWriter, relativeTo base: EventTime) {
         cart.encode(into: &writer)
         writer.writeCount(presentations.count)
-        // In place, by index: the table is in key order already, and reading an entry does
-        // not copy (retain) the presentation.
-        presentations.entries.withUnsafeBufferPointer { entries in
-            for index in entries.indices { entries[index].value.encode(into: &writer, relativeTo: base) }
-        }
+        // The table is in key order already. (Each presentation is still copied around its
+        // `encode` call, retaining its strings and arrays: neither a pointer's element nor the
+        // array's subscript avoided that.)
+        for index in presentations.entries.indices { presentations.entries[index].value.encode(into: &writer, relativeTo: base) }
         writer.writeCount(presentationCounts.count)
         Self.forEachInKeyOrder(presentationCounts) { offerId, count in
             writer.writeSharedString(offerId)

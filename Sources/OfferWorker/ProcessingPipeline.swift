@@ -37,7 +37,7 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     /// What the loop keeps of a record handed to the producer and not yet acknowledged. The
     /// record itself is not kept: a failed one comes back in its delivery report
-    /// (``PipelineDelivery/record``), and the buffers of the rest are freed as soon as
+    /// (``PipelineDelivery/failure``), and the buffers of the rest are freed as soon as
     /// librdkafka has copied them, while they are still in the CPU's cache.
     private struct InFlight {
         var epoch: Int
@@ -363,7 +363,7 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     private func acknowledge(_ delivery: PipelineDelivery) {
         guard var flight = inFlight.removeValue(forKey: delivery.token) else { return }
-        guard let error = delivery.error else {
+        guard let failed = delivery.failure else {
             if flight.isChangelog {
                 progress.changelogAcknowledged(epoch: flight.epoch)
                 store.changelogWritten(partition: delivery.partition, offset: delivery.offset)
@@ -372,11 +372,9 @@ final class ProcessingPipeline: @unchecked Sendable {
             }
             return
         }
-        // A failed report carries its record (``PipelineDelivery/record``), but for its timestamp.
-        guard var record = delivery.record else {
-            failure = failure ?? WorkerError.deliveryFailed(topic: "(unknown)", error: error)
-            return
-        }
+        let error = failed.error
+        // A failed report carries its record, but for its timestamp.
+        var record = failed.record
         record.timestamp = flight.timestamp
         if error.isRecordScoped {
             do { try setAside(record, flight, refusedWith: error) } catch { failure = failure ?? error }
