@@ -99,12 +99,29 @@ final class CompiledCriteria: Sendable {
             return start..<selectorCodes.count
         }
 
+        /// The children of an `all`, those that read one figure of the cart (subtotal, item
+        /// and line counts) before those that walk its lines, keeping the order otherwise.
+        /// An `all` stops at its first failing child, and its answer and trigger lines do not
+        /// depend on the order: a candidate offer whose subtotal bound fails is not matched
+        /// line by line first.
+        func cheapFirst(_ kids: [Int]) -> [Int] {
+            func isFigure(_ node: Int) -> Bool {
+                switch nodes[node] {
+                case .subtotal, .itemCount, .lineCount: true
+                case .not(let child): isFigure(child)
+                case .all, .any, .cartContains, .other: false
+                }
+            }
+            return kids.filter(isFigure) + kids.filter { !isFigure($0) }
+        }
+
         mutating func add(_ criteria: DisplayCriteria) -> Int {
             let index = nodes.count
             nodes.append(.other(-1))
             switch criteria {
             case .all(let conditions), .any(let conditions):
-                let kids = conditions.map { add($0) }
+                var kids = conditions.map { add($0) }
+                if case .all = criteria { kids = cheapFirst(kids) }
                 let range = children.count..<children.count + kids.count
                 children += kids
                 if case .all = criteria { nodes[index] = .all(range) } else { nodes[index] = .any(range) }
