@@ -203,7 +203,7 @@ final class Benchmark {
         for offers in [100, 1_000] {
             progress("decode → evaluate → encode, \(offers) offers, one thread")
             let records = Self.standaloneRecords(events: events, values: values, placed: placed, plan: plans[offers]!)
-            standalone[offers] = StandalonePath.measure(records: records, engine: OfferEngine(catalog: catalogs[offers]!), topics: TopicNames())
+            standalone[offers] = StandalonePath.measureMedian(records: records, engine: OfferEngine(catalog: catalogs[offers]!), topics: TopicNames())
         }
 
         progress("restoring \(Report.grouped(Double(Self.latencyCarts))) carts' changelog records")
@@ -314,11 +314,7 @@ final class Benchmark {
                 run.mutations, run.rejections, run.changelog.records, run.changelog.meanValue))
             details.append("worker, \(offers) offers, CPU µs per input by thread (start-up included): " + Self.threadShares(run.threads, inputs: run.inputs)
                            + Self.loopBusyText(run.loopBusy))
-            let figures = standalone[offers]!
-            details.append(String(
-                format: "decode→evaluate→encode, %d offers: the first %d records (%d outputs, %d dead letters) in %.2f s wall, %.2f s CPU; %d carts, state values mean %.0f bytes",
-                offers, figures.records, figures.outputs, figures.deadLetters, figures.seconds, figures.cpuSeconds, figures.carts,
-                figures.meanChangelogValue))
+            details.append(standalone[offers]!.detail(offers: offers))
         }
         details.append(restore.detail)
         details.append(String(
