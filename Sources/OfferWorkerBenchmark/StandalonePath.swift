@@ -55,9 +55,9 @@ struct StandalonePath {
         }
     }
 
-    /// Passes over the stream in a full measurement. In a slow spell of this host one pass
-    /// can take half as long again as the next; the median of five, like the loops' median
-    /// round, is steadier than any one pass.
+    /// Passes over the stream in a full measurement. On this noisy host one pass can take
+    /// 40 % longer than another; the median of five, like the loops' median round, is
+    /// steadier than any one pass.
     static let passes = 5
 
     /// ``measure(records:engine:topics:changelogEvery:budget:)`` `passes` times, each on
