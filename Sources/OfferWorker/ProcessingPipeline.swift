@@ -307,13 +307,18 @@ final class ProcessingPipeline: @unchecked Sendable {
 
     // MARK: Producing and acknowledgements
 
+    /// A delivery token no record in flight has.
+    private func takeToken() -> UInt {
+        defer { nextToken &+= 1 }
+        return nextToken
+    }
+
     /// Produces `record`, which is released here, and keeps `flight` until its report.
     /// `flight` is consumed: moved into `inFlight`, not copied (a copy retained and later
     /// released its source's buffers, for every output).
     private func send(_ record: consuming ProducerRecord, _ flight: consuming InFlight) throws {
         flight.timestamp = record.timestamp
-        let token = nextToken
-        nextToken &+= 1
+        let token = takeToken()
         if flight.attempts == 0, !flight.isChangelog { progress.outputProduced(epoch: flight.epoch) }
         do {
             try producer.produce(record, token: token)
@@ -455,10 +460,10 @@ final class ProcessingPipeline: @unchecked Sendable {
     private func commitTransaction() throws {
         guard inTransaction else { return }
         do throws(KafkaError) {
+            // Settled by the commit itself, not by each record's report: the token is not
+            // entered in `inFlight`, so the report finds nothing to acknowledge.
             for record in store.takeChangelog(topic: settings.topics.changelog) {
-                let token = nextToken
-                nextToken &+= 1
-                try producer.produce(record, token: token)
+                try producer.produce(record, token: takeToken())
             }
             try producer.sendOffsetsToTransaction(progress.reached.filter { assigned.contains($0.key) }, of: consumer)
             try producer.commitTransaction()
