@@ -75,8 +75,8 @@ static void store_offsets(rd_kafka_t *consumer, const char *topic, ckc_state *st
 }
 
 int ckc_run_ceiling(const char *bootstrap_servers, const char *group, const char *input_topic, const char *output_topic,
-                    int64_t expected, int max_in_flight, int commit_interval_ms, int queued_max_kbytes, int timeout_ms,
-                    ckc_result *result, char *error, size_t error_size) {
+                    int64_t expected, int max_in_flight, int commit_interval_ms, int queued_max_kbytes, int fetch_wait_max_ms,
+                    int timeout_ms, ckc_result *result, char *error, size_t error_size) {
     memset(result, 0, sizeof *result);
     ckc_state *state = calloc(1, sizeof *state);
     if (!state) {
@@ -88,6 +88,8 @@ int ckc_run_ceiling(const char *bootstrap_servers, const char *group, const char
     snprintf(interval, sizeof interval, "%d", commit_interval_ms);
     char queued[32];
     snprintf(queued, sizeof queued, "%d", queued_max_kbytes);
+    char fetch_wait[32];
+    snprintf(fetch_wait, sizeof fetch_wait, "%d", fetch_wait_max_ms);
 
     rd_kafka_conf_t *cconf = rd_kafka_conf_new();
     if (set(cconf, "bootstrap.servers", bootstrap_servers, error, error_size) || set(cconf, "group.id", group, error, error_size) ||
@@ -97,7 +99,8 @@ int ckc_run_ceiling(const char *bootstrap_servers, const char *group, const char
         set(cconf, "auto.offset.reset", "earliest", error, error_size) ||
         set(cconf, "queued.max.messages.kbytes", queued, error, error_size) ||
         set(cconf, "partition.assignment.strategy", "range", error, error_size) ||
-        set(cconf, "enable.partition.eof", "false", error, error_size)) {
+        set(cconf, "enable.partition.eof", "false", error, error_size) ||
+        (fetch_wait_max_ms > 0 && set(cconf, "fetch.wait.max.ms", fetch_wait, error, error_size))) {
         rd_kafka_conf_destroy(cconf);
         free(state);
         return -1;

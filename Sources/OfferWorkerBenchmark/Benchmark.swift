@@ -68,16 +68,16 @@ final class Benchmark {
         let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
         let latency = try await runLatency(
             rate: rate, events: events, values: values, cluster: cluster, kafka: kafka, partitions: partitions, extra: workerProperties)
+        let floor = try await runCeilingLatency(rate: rate, events: events, values: values, partitions: partitions)
         let sorted = latency.latencies.sorted()
         func percentile(_ p: Double) -> Double { Self.milliseconds(atPercentile: p, of: sorted) }
         print(String(
-            format: "latency at %.0f events/s on %d partitions (%d timed, worker %@): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; peak RSS %.0f MB",
+            format: "latency at %.0f events/s on %d partitions (%d timed, worker %@): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; peak RSS %.0f MB; %@",
             rate, partitions, sorted.count, workerProperties.joined(separator: " "), percentile(0.5), percentile(0.9), percentile(0.99),
-            percentile(0.999), percentile(1), Double(latency.peakRSS) / 1e6))
-        let input = latency.inputLatencies.sorted()
-        print(String(
-            format: "  the same events' own produce → acknowledgement (broker and machine, no worker): p50 %.1f ms, p99 %.1f ms",
-            Self.milliseconds(atPercentile: 0.5, of: input), Self.milliseconds(atPercentile: 0.99, of: input)))
+            percentile(0.999), percentile(1), Double(latency.peakRSS) / 1e6, Self.busyText(latency.machineBusy)))
+        print("  the same events' own produce → acknowledgement (broker and machine, no worker): p50 / p99 " + Self.percentiles(latency.inputLatencies, [0.5, 0.99]))
+        print("  the C loop at the same rate, measured alike: p50 / p99 / p99.9 " + Self.percentiles(floor.latencies) + "; " + Self.busyText(floor.machineBusy))
+        print("  the C loop by tenth (p50 / p99 ms): " + Self.latencyByTenth(floor.latencies) + "; its input produce → ack p50 / p99 " + Self.percentiles(floor.inputLatencies, [0.5, 0.99]))
         print("  by tenth of the timed events, in production order (p50 / p99 ms): " + Self.latencyByTenth(latency.latencies))
     }
 
@@ -171,6 +171,17 @@ final class Benchmark {
         sorted.isEmpty ? .nan : Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
     }
 
+    /// "p50 / p99 / p99.9 ms" of `latencies` (or of the `percentiles` given).
+    static func percentiles(_ latencies: [UInt64], _ percentiles: [Double] = [0.5, 0.99, 0.999]) -> String {
+        let sorted = latencies.sorted()
+        return percentiles.map { String(format: "%.1f", milliseconds(atPercentile: $0, of: sorted)) }.joined(separator: " / ") + " ms"
+    }
+
+    /// "machine busy N %" for a run that sampled it.
+    private static func busyText(_ share: Double?) -> String {
+        share.map { String(format: "machine CPU busy %.0f %%", $0 * 100) } ?? "machine CPU not sampled"
+    }
+
     /// p50 / p99 of each tenth of `latencies` (in production order): whether the slow ones
     /// are spread over the run or gather where something grew.
     static func latencyByTenth(_ latencies: [UInt64]) -> String {
@@ -249,6 +260,8 @@ final class Benchmark {
         let latency = try await runLatency(
             rate: halfRate, events: events, values: values, cluster: latencyCluster,
             kafka: KafkaConfiguration(["bootstrap.servers": latencyCluster.bootstrapServers]))
+        progress(String(format: "C loop latency at %.0f events/s (the floor under the worker's)", halfRate))
+        let floor = try await runCeilingLatency(rate: halfRate, events: events, values: values)
 
         // The tables.
         let c = ceiling.steady.rate
@@ -272,11 +285,8 @@ final class Benchmark {
             "latency p50 / p99 / p99.9 at half rate",
             String(format: "%.1f / %.1f / %.1f ms", percentile(0.5), percentile(0.99), percentile(0.999)),
             value: sorted.isEmpty ? .infinity : percentile(0.99), atMost: 10, "p99 < 10 ms")
-        let input = latency.inputLatencies.sorted()
-        report.figure(
-            "  same run: input produce → ack p50 / p99", String(
-                format: "%.1f / %.1f ms", Self.milliseconds(atPercentile: 0.5, of: input), Self.milliseconds(atPercentile: 0.99, of: input)),
-            value: 0, atMost: nil, "floor")
+        report.figure("  same run: input produce → ack p50 / p99", Self.percentiles(latency.inputLatencies, [0.5, 0.99]), value: 0, atMost: nil, "floor")
+        report.figure("  C loop at the same rate, p50 / p99 / p99.9", Self.percentiles(floor.latencies), value: 0, atMost: nil, "floor")
         report.figure(
             "peak RSS, \(Report.grouped(Double(Self.latencyCarts))) live carts", String(format: "%.0f MB", Double(latency.peakRSS) / 1e6),
             value: Double(latency.peakRSS) / 1e6, atMost: 200, "< 200 MB")
@@ -322,6 +332,10 @@ final class Benchmark {
             latency.paced, halfRate, latency.latencies.count, Self.latencyCarts, Double(latency.baselineRSS) / 1e6,
             Double(latency.finalRSS) / 1e6))
         details.append("latency by tenth of the timed events, in production order (p50/p99 ms): " + Self.latencyByTenth(latency.latencies))
+        details.append(String(
+            format: "while the timed events were produced: %@ with the worker, %@ with the C loop (its %d outputs seen, input produce → ack p50 / p99 %@)",
+            Self.busyText(latency.machineBusy), Self.busyText(floor.machineBusy), floor.latencies.count, Self.percentiles(floor.inputLatencies, [0.5, 0.99])))
+        details.append("the C loop's latency by tenth of the timed events (p50/p99 ms): " + Self.latencyByTenth(floor.latencies))
         details.append(String(
             format: "the worker runs with offer-worker's defaults (commit interval 100 ms, batches of 500, producer linger.ms 5, acks=all, idempotent); the latency run adds fetch.wait.max.ms=%d for the mock broker",
             Self.fetchWaitMilliseconds))
@@ -445,11 +459,25 @@ final class Benchmark {
         /// The timed events' own produce → acknowledgement: what the broker and the machine
         /// take before the worker can see an event.
         var inputLatencies: [UInt64]
+        /// The machine's busy share while the timed events were produced.
+        var machineBusy: Double?
         var paced: Int
         var baselineRSS: Int
         var finalRSS: Int
         var peakRSS: Int
         var rssGrowth: Int { finalRSS - baselineRSS }
+    }
+
+    /// A latency run's input records on `topic`: the warm-up's few carts, and the
+    /// workload's first `paced` cart events (timed).
+    private static func latencyInput(topic: String, events: [CartUpdated], values: [[UInt8]], paced: Int) -> (warmup: [ProducerRecord], timed: [ProducerRecord]) {
+        let warmup = Workload.cartEvents(carts: warmupCarts, versions: 1, prefix: "warm", spacingMilliseconds: 1).map {
+            ProducerRecord(topic: topic, key: Array($0.cartId.utf8), value: HotCodec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
+        }
+        let timed = events.prefix(paced).enumerated().map { index, event in
+            ProducerRecord(topic: topic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
+        }
+        return (warmup, timed)
     }
 
     /// A fresh worker (100 offers) on topics of its own: warmed up with a few carts, then fed
@@ -464,15 +492,12 @@ final class Benchmark {
         for topic in [topics.cartUpdated, topics.offerAccepted] + WorkerTopics.created(topics) {
             try cluster.createTopic(topic, partitions: partitions)
         }
-        func records(_ events: [CartUpdated]) -> [ProducerRecord] {
-            Self.parallelMap(events) { ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: HotCodec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch) }
-        }
-        let warmup = records(Workload.cartEvents(carts: Self.warmupCarts, versions: 1, prefix: "warm", spacingMilliseconds: 1))
         let paced = min(events.count, Int(rate * Self.pacedSeconds))
         let pacedCarts = Set(events.prefix(paced).map(\.cartId)).count
-        let timed = events.prefix(paced).enumerated().map { index, event in
-            ProducerRecord(topic: topics.cartUpdated, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
-        } + records(Workload.cartEvents(carts: Self.latencyCarts - pacedCarts, versions: 1, prefix: "fill", spacingMilliseconds: 10))
+        let (warmup, pacedRecords) = Self.latencyInput(topic: topics.cartUpdated, events: events, values: values, paced: paced)
+        let timed = pacedRecords + Self.parallelMap(Workload.cartEvents(carts: Self.latencyCarts - pacedCarts, versions: 1, prefix: "fill", spacingMilliseconds: 10)) {
+            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: HotCodec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
+        }
 
         let group = "bench-latency"
         let child = try spawn("worker (latency)", [
@@ -494,10 +519,41 @@ final class Benchmark {
         try run.waitForProducer()
         let latencies = try run.finish()
         let figures = LatencyFigures(
-            latencies: latencies, inputLatencies: run.inputLatencies, paced: paced, baselineRSS: baselineRSS, finalRSS: child.memory("VmRSS") ?? 0,
-            peakRSS: child.memory("VmHWM") ?? 0)
+            latencies: latencies, inputLatencies: run.inputLatencies, machineBusy: run.machineBusy, paced: paced, baselineRSS: baselineRSS,
+            finalRSS: child.memory("VmRSS") ?? 0, peakRSS: child.memory("VmHWM") ?? 0)
         try child.stop()
         return figures
+    }
+
+    /// The C loop's latency at `rate`, measured as the worker's is (a broker of its own, the
+    /// same partitions, warm-up, paced events and probe, `fetch.wait.max.ms` alike): what
+    /// this broker and machine give a consume → produce loop with no work of its own, the
+    /// floor under the worker's latency.
+    private func runCeilingLatency(rate: Double, events: [CartUpdated], values: [[UInt8]], partitions: Int = Benchmark.partitions) async throws -> LatencyFigures {
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
+        let (input, output) = ("floor.cart.updated", "floor.out")
+        for topic in [input, output] { try cluster.createTopic(topic, partitions: partitions) }
+        let paced = min(events.count, Int(rate * Self.pacedSeconds))
+        let (warmup, timed) = Self.latencyInput(topic: input, events: events, values: values, paced: paced)
+        let group = "bench-floor"
+        let child = try spawn("C loop (latency)", [
+            "ceiling", cluster.bootstrapServers, group, input, output, String(warmup.count + timed.count), String(Self.fetchWaitMilliseconds),
+        ])
+        let inputPartitions = (0..<Int32(partitions)).map { TopicPartition(topic: input, partition: $0) }
+        _ = try produce(warmup, kafka: kafka)
+        _ = try await CommitWatcher(kafka: kafka, logger: logger).watch(group: group, partitions: inputPartitions, total: Int64(warmup.count), child: child)
+        // The loop's outputs are its inputs: the event's own id identifies them.
+        let run = LatencyRun(
+            bootstrap: cluster.bootstrapServers, records: timed, prefix: "evt", marker: Array(#""eventId":""#.utf8), outputTopic: output,
+            partitions: partitions, rate: rate, paced: paced, logger: logger)
+        try run.start()
+        _ = try child.waitForExit(timeout: .seconds(240))
+        try run.waitForProducer()
+        let latencies = try run.finish()
+        return LatencyFigures(
+            latencies: latencies, inputLatencies: run.inputLatencies, machineBusy: run.machineBusy, paced: paced, baselineRSS: 0, finalRSS: 0,
+            peakRSS: 0)
     }
 
     // MARK: Helpers

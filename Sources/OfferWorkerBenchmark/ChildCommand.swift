@@ -7,7 +7,7 @@ import OfferWorker
 
 /// The runs under test, each started by the parent as `OfferWorkerBenchmark child <kind> …`:
 ///
-/// - `ceiling <bootstrap> <group> <input> <output> <expected>`: the C loop;
+/// - `ceiling <bootstrap> <group> <input> <output> <expected> [fetch.wait.max.ms]`: the C loop;
 /// - `passthrough <bootstrap> <group> <input> <output> <expected>`: the Swift loop;
 /// - `worker <bootstrap> <group> <topic prefix> <offers> <cart topic> <acceptance topic>
 ///   [name=value…]`: the offer worker as `offer-worker run` runs it (with those librdkafka
@@ -28,12 +28,13 @@ enum ChildCommand {
         }
         switch kind {
         case "ceiling":
-            guard rest.count == 5, let expected = Int64(rest[4]) else { throw BenchmarkError("child ceiling: bad arguments \(rest)") }
+            guard rest.count == 5 || rest.count == 6, let expected = Int64(rest[4]), let fetchWait = Int32(rest.count == 6 ? rest[5] : "0")
+            else { throw BenchmarkError("child ceiling: bad arguments \(rest)") }
             var result = ckc_result()
             var error = [CChar](repeating: 0, count: 512)
             let status = ckc_run_ceiling(
-                rest[0], rest[1], rest[2], rest[3], expected, 20_000, 100, Int32(WorkerConfiguration.defaultPrefetchKilobytes), 120_000,
-                &result, &error, error.count)
+                rest[0], rest[1], rest[2], rest[3], expected, 20_000, 100, Int32(WorkerConfiguration.defaultPrefetchKilobytes), fetchWait,
+                120_000, &result, &error, error.count)
             guard status == 0 else { throw BenchmarkError("C ceiling: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))") }
             print("RESULT \(result.records) \(result.seconds) \(result.cpu_seconds) \(result.steady_records) \(result.steady_seconds) \(result.steady_cpu_seconds)")
         case "passthrough":

@@ -10,12 +10,14 @@ import Synchronization
 /// send time of each recorded just before it is handed to librdkafka), then, once those are
 /// acknowledged, the rest as fast as it can (not timed: they only fill the worker's state). A
 /// probe thread, started first and ready once it has read every partition to its end, reads
-/// the worker's `offer.presented` topic and matches each event to its input by the position
-/// encoded in `cartEventId`; the latency includes the probe's own fetch.
+/// the output topic (the worker's `offer.presented`) and matches each output to its input by
+/// the position encoded in the event id that follows `marker` (`cartEventId` in a
+/// presentation); the latency includes the probe's own fetch.
 final class LatencyRun: @unchecked Sendable {
     private let bootstrap: String
     private let records: [ProducerRecord]
     private let prefix: String
+    private let marker: [UInt8]
     private let outputTopic: String
     private let partitions: Int32
     private let rate: Double
@@ -34,17 +36,32 @@ final class LatencyRun: @unchecked Sendable {
     private let failure = Mutex<(any Error)?>(nil)
     private let latencies = Mutex<[UInt64]>([])
     private let inputAcknowledgements = Mutex<[UInt64]>([])
+    private let pacedSpan = Mutex<(start: MachineCPU?, end: MachineCPU?)>((nil, nil))
 
     /// For each timed event, from its produce to the broker's acknowledgement of it, in
     /// nanoseconds: the part of the latency that is the broker's and the machine's, not the
     /// worker's (valid after ``waitForProducer()``).
     var inputLatencies: [UInt64] { inputAcknowledgements.withLock { $0 } }
 
-    /// `records` must carry event ids made with `prefix` (see ``Workload/position(ofEventId:prefix:)``).
-    init(bootstrap: String, records: [ProducerRecord], prefix: String, outputTopic: String, partitions: Int, rate: Double, paced: Int, logger: Logger) {
+    /// The share of the machine's CPU time that was busy (every process, every core) while
+    /// the timed events were produced and acknowledged (valid after ``waitForProducer()``).
+    var machineBusy: Double? {
+        pacedSpan.withLock { span in span.start.flatMap { start in span.end.map { $0.busyShare(since: start) } } }
+    }
+
+    /// The marker a presentation's input event id follows.
+    static let cartEventIdMarker = Array(#""cartEventId":""#.utf8)
+
+    /// `records` must carry event ids made with `prefix` (see ``Workload/position(ofEventId:prefix:)``),
+    /// and the outputs that id after `marker`.
+    init(
+        bootstrap: String, records: [ProducerRecord], prefix: String, marker: [UInt8] = LatencyRun.cartEventIdMarker, outputTopic: String,
+        partitions: Int, rate: Double, paced: Int, logger: Logger
+    ) {
         self.bootstrap = bootstrap
         self.records = records
         self.prefix = prefix
+        self.marker = marker
         self.outputTopic = outputTopic
         self.partitions = Int32(partitions)
         self.rate = rate
@@ -93,6 +110,7 @@ final class LatencyRun: @unchecked Sendable {
                 let position = Int(delivery.token)
                 if position < paced { acknowledged.append(monotonicNanos() - sentAt[position]) }
             }
+            pacedSpan.withLock { $0.start = MachineCPU.sample() }
             let start = monotonicNanos()
             var next = 0
             while next < paced {
@@ -108,6 +126,7 @@ final class LatencyRun: @unchecked Sendable {
             // The untimed rest only once the timed events are stored and have had time to be
             // processed: started earlier, its burst would queue ahead of their outputs.
             try producer.flush(timeout: .seconds(30), take)
+            pacedSpan.withLock { $0.end = MachineCPU.sample() }
             inputAcknowledgements.withLock { $0 = acknowledged }
             Thread.sleep(forTimeInterval: 0.2)
             while next < records.count {
@@ -147,7 +166,6 @@ final class LatencyRun: @unchecked Sendable {
                     probeReady.signal()
                 }
             }
-            let marker = Array(#""cartEventId":""#.utf8)
             var seen = [Bool](repeating: false, count: records.count)
             var measured: [(position: Int, latency: UInt64)] = []
             measured.reserveCapacity(paced)
@@ -155,8 +173,8 @@ final class LatencyRun: @unchecked Sendable {
                 for case .records(let batch) in try consumer.pollBlocking(maxRecords: 2_000, timeout: .milliseconds(10)) {
                     let now = monotonicNanos()
                     for record in batch {
-                        guard let value = record.value, let range = value.firstRange(of: marker),
-                              let position = Workload.position(ofEventId: value[range.upperBound...], prefix: prefix),
+                        guard let value = record.value, let end = Self.end(of: marker, in: value),
+                              let position = Workload.position(ofEventId: value[end...], prefix: prefix),
                               position < records.count, !seen[position] else { continue }
                         seen[position] = true
                         let sent = sentAt[position]
@@ -169,5 +187,45 @@ final class LatencyRun: @unchecked Sendable {
         } catch {
             failure.withLock { $0 = $0 ?? error }
         }
+    }
+
+    /// Where the first `marker` in `bytes` ends (`memchr` for its first byte, then a compare:
+    /// the probe shares the machine it measures, so it reads as little as it can).
+    private static func end(of marker: [UInt8], in bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBytes { haystack in
+            marker.withUnsafeBytes { needle in
+                guard let base = haystack.baseAddress, let first = needle.first else { return nil }
+                var offset = 0
+                while haystack.count - offset >= needle.count {
+                    guard let found = memchr(base + offset, Int32(first), haystack.count - offset) else { return nil }
+                    let at = base.distance(to: UnsafeRawPointer(found))
+                    guard haystack.count - at >= needle.count else { return nil }
+                    if memcmp(base + at, needle.baseAddress!, needle.count) == 0 { return at + needle.count }
+                    offset = at + 1
+                }
+                return nil
+            }
+        }
+    }
+}
+
+/// The machine's CPU time so far (every core, from `/proc/stat`), busy and in all.
+struct MachineCPU {
+    var busy: UInt64
+    var total: UInt64
+
+    static func sample() -> MachineCPU? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+        // user nice system idle iowait irq softirq steal …
+        let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+        guard fields.count >= 5 else { return nil }
+        let total = fields.prefix(8).reduce(0, +)
+        return MachineCPU(busy: total - fields[3] - fields[4], total: total)
+    }
+
+    /// The busy share of the CPU time between `start` and this sample.
+    func busyShare(since start: MachineCPU) -> Double {
+        total > start.total ? Double(busy - start.busy) / Double(total - start.total) : 0
     }
 }

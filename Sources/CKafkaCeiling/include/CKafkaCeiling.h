@@ -33,11 +33,13 @@ typedef struct ckc_result {
 /// leaving the group): 0, or -1 with a message in `error` (also after `timeout_ms`).
 ///
 /// `queued_max_kbytes` is the consumer's `queued.max.messages.kbytes`, the worker's default,
-/// so that both loops prefetch alike.
+/// so that both loops prefetch alike. `fetch_wait_max_ms`, when positive, is the consumer's
+/// `fetch.wait.max.ms` (the latency run sets the worker's to 1 ms for the mock broker, and
+/// this loop's alike when it measures the same path's latency).
 int ckc_run_ceiling(const char *bootstrap_servers, const char *group, const char *input_topic,
                     const char *output_topic, int64_t expected, int max_in_flight,
-                    int commit_interval_ms, int queued_max_kbytes, int timeout_ms, ckc_result *result,
-                    char *error, size_t error_size);
+                    int commit_interval_ms, int queued_max_kbytes, int fetch_wait_max_ms, int timeout_ms,
+                    ckc_result *result, char *error, size_t error_size);
 
 /// Bytes the calling thread's heap has handed out and not freed (mimalloc, the allocator the
 /// benchmark and `offer-worker` link: the blocks in use of every area of the thread's default
