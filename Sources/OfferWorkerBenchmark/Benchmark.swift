@@ -74,9 +74,9 @@ final class Benchmark {
         print(String(
             format: "latency at %.0f events/s on %d partitions (%d timed, worker %@): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms; peak RSS %.0f MB; %@",
             rate, partitions, sorted.count, workerProperties.joined(separator: " "), percentile(0.5), percentile(0.9), percentile(0.99),
-            percentile(0.999), percentile(1), Double(latency.peakRSS) / 1e6, Self.busyText(latency.machineBusy)))
+            percentile(0.999), percentile(1), Double(latency.peakRSS) / 1e6, Self.busyText(latency)))
         print("  the same events' own produce → acknowledgement (broker and machine, no worker): p50 / p99 " + Self.percentiles(latency.inputLatencies, [0.5, 0.99]))
-        print("  the C loop at the same rate, measured alike: p50 / p99 / p99.9 " + Self.percentiles(floor.latencies) + "; " + Self.busyText(floor.machineBusy))
+        print("  the C loop at the same rate, measured alike: p50 / p99 / p99.9 " + Self.percentiles(floor.latencies) + "; " + Self.busyText(floor))
         print("  the C loop by tenth (p50 / p99 ms): " + Self.latencyByTenth(floor.latencies) + "; its input produce → ack p50 / p99 " + Self.percentiles(floor.inputLatencies, [0.5, 0.99]))
         print("  by tenth of the timed events, in production order (p50 / p99 ms): " + Self.latencyByTenth(latency.latencies))
     }
@@ -178,8 +178,9 @@ final class Benchmark {
     }
 
     /// "machine busy N %" for a run that sampled it.
-    private static func busyText(_ share: Double?) -> String {
-        share.map { String(format: "machine CPU busy %.0f %%", $0 * 100) } ?? "machine CPU not sampled"
+    private static func busyText(_ figures: LatencyFigures) -> String {
+        func share(_ value: Double?) -> String { value.map { String(format: "%.0f %%", $0 * 100) } ?? "not sampled" }
+        return "machine CPU busy \(share(figures.machineBusy)), the broker's thread \(share(figures.brokerBusy))"
     }
 
     /// p50 / p99 of each tenth of `latencies` (in production order): whether the slow ones
@@ -334,7 +335,7 @@ final class Benchmark {
         details.append("latency by tenth of the timed events, in production order (p50/p99 ms): " + Self.latencyByTenth(latency.latencies))
         details.append(String(
             format: "while the timed events were produced: %@ with the worker, %@ with the C loop (its %d outputs seen, input produce → ack p50 / p99 %@)",
-            Self.busyText(latency.machineBusy), Self.busyText(floor.machineBusy), floor.latencies.count, Self.percentiles(floor.inputLatencies, [0.5, 0.99])))
+            Self.busyText(latency), Self.busyText(floor), floor.latencies.count, Self.percentiles(floor.inputLatencies, [0.5, 0.99])))
         details.append("the C loop's latency by tenth of the timed events (p50/p99 ms): " + Self.latencyByTenth(floor.latencies))
         details.append(String(
             format: "the worker runs with offer-worker's defaults (commit interval 100 ms, batches of 500, producer linger.ms 5, acks=all, idempotent); the latency run adds fetch.wait.max.ms=%d for the mock broker",
@@ -459,8 +460,10 @@ final class Benchmark {
         /// The timed events' own produce → acknowledgement: what the broker and the machine
         /// take before the worker can see an event.
         var inputLatencies: [UInt64]
-        /// The machine's busy share while the timed events were produced.
+        /// The machine's and the embedded broker thread's busy shares while the timed events
+        /// were produced.
         var machineBusy: Double?
+        var brokerBusy: Double?
         var paced: Int
         var baselineRSS: Int
         var finalRSS: Int
@@ -519,7 +522,7 @@ final class Benchmark {
         try run.waitForProducer()
         let latencies = try run.finish()
         let figures = LatencyFigures(
-            latencies: latencies, inputLatencies: run.inputLatencies, machineBusy: run.machineBusy, paced: paced, baselineRSS: baselineRSS,
+            latencies: latencies, inputLatencies: run.inputLatencies, machineBusy: run.machineBusy, brokerBusy: run.brokerBusy, paced: paced, baselineRSS: baselineRSS,
             finalRSS: child.memory("VmRSS") ?? 0, peakRSS: child.memory("VmHWM") ?? 0)
         try child.stop()
         return figures
@@ -552,7 +555,7 @@ final class Benchmark {
         try run.waitForProducer()
         let latencies = try run.finish()
         return LatencyFigures(
-            latencies: latencies, inputLatencies: run.inputLatencies, machineBusy: run.machineBusy, paced: paced, baselineRSS: 0, finalRSS: 0,
+            latencies: latencies, inputLatencies: run.inputLatencies, machineBusy: run.machineBusy, brokerBusy: run.brokerBusy, paced: paced, baselineRSS: 0, finalRSS: 0,
             peakRSS: 0)
     }
 

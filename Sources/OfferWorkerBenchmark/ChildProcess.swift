@@ -28,12 +28,15 @@ final class ChildProcess: @unchecked Sendable {
 
     /// CPU seconds so far of each of the child's threads, by their kernel name (threads of the
     /// same name added up): where the worker's time goes, its `offer-loop` against the rest.
-    func threadCPUSeconds() -> [String: Double] {
+    func threadCPUSeconds() -> [String: Double] { Self.threadCPUSeconds(pid: pid) }
+
+    /// ``threadCPUSeconds()`` of any process (`getpid()`: this one, with the embedded broker).
+    static func threadCPUSeconds(pid: Int32) -> [String: Double] {
         let tasks = "/proc/\(pid)/task"
         var seconds: [String: Double] = [:]
         for task in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
             guard let name = try? String(contentsOfFile: "\(tasks)/\(task)/comm", encoding: .utf8),
-                  let cpu = Self.cpuSeconds(stat: "\(tasks)/\(task)/stat") else { continue }
+                  let cpu = cpuSeconds(stat: "\(tasks)/\(task)/stat") else { continue }
             seconds[name.trimmingCharacters(in: .whitespacesAndNewlines), default: 0] += cpu
         }
         return seconds

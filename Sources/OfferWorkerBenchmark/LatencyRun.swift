@@ -36,7 +36,7 @@ final class LatencyRun: @unchecked Sendable {
     private let failure = Mutex<(any Error)?>(nil)
     private let latencies = Mutex<[UInt64]>([])
     private let inputAcknowledgements = Mutex<[UInt64]>([])
-    private let pacedSpan = Mutex<(start: MachineCPU?, end: MachineCPU?)>((nil, nil))
+    private let pacedSpan = Mutex<(start: SpanSample?, end: SpanSample?)>((nil, nil))
 
     /// For each timed event, from its produce to the broker's acknowledgement of it, in
     /// nanoseconds: the part of the latency that is the broker's and the machine's, not the
@@ -46,7 +46,19 @@ final class LatencyRun: @unchecked Sendable {
     /// The share of the machine's CPU time that was busy (every process, every core) while
     /// the timed events were produced and acknowledged (valid after ``waitForProducer()``).
     var machineBusy: Double? {
-        pacedSpan.withLock { span in span.start.flatMap { start in span.end.map { $0.busyShare(since: start) } } }
+        pacedSpan.withLock { span in
+            guard let start = span.start?.machine, let end = span.end?.machine, end.total > start.total else { return nil }
+            return Double(end.busy - start.busy) / Double(end.total - start.total)
+        }
+    }
+
+    /// The share of the same span in which the embedded broker's thread (`rdk:mock`, in
+    /// this process) was on a CPU: near 1, requests queue at the broker whatever its clients do.
+    var brokerBusy: Double? {
+        pacedSpan.withLock { span in
+            guard let start = span.start, let end = span.end, let from = start.broker, let to = end.broker, end.at > start.at else { return nil }
+            return (to - from) / (Double(end.at - start.at) / 1e9)
+        }
     }
 
     /// The marker a presentation's input event id follows.
@@ -110,7 +122,7 @@ final class LatencyRun: @unchecked Sendable {
                 let position = Int(delivery.token)
                 if position < paced { acknowledged.append(monotonicNanos() - sentAt[position]) }
             }
-            pacedSpan.withLock { $0.start = MachineCPU.sample() }
+            pacedSpan.withLock { $0.start = SpanSample() }
             let start = monotonicNanos()
             var next = 0
             while next < paced {
@@ -126,7 +138,7 @@ final class LatencyRun: @unchecked Sendable {
             // The untimed rest only once the timed events are stored and have had time to be
             // processed: started earlier, its burst would queue ahead of their outputs.
             try producer.flush(timeout: .seconds(30), take)
-            pacedSpan.withLock { $0.end = MachineCPU.sample() }
+            pacedSpan.withLock { $0.end = SpanSample() }
             inputAcknowledgements.withLock { $0 = acknowledged }
             Thread.sleep(forTimeInterval: 0.2)
             while next < records.count {
@@ -209,23 +221,21 @@ final class LatencyRun: @unchecked Sendable {
     }
 }
 
-/// The machine's CPU time so far (every core, from `/proc/stat`), busy and in all.
-struct MachineCPU {
-    var busy: UInt64
-    var total: UInt64
+/// The CPU time spent so far: the machine's (every core, from `/proc/stat`, busy and in all)
+/// and the embedded broker's thread's.
+private struct SpanSample {
+    var machine: (busy: UInt64, total: UInt64)?
+    var broker: Double?
+    var at = monotonicNanos()
 
-    static func sample() -> MachineCPU? {
+    init() {
+        broker = ChildProcess.threadCPUSeconds(pid: getpid())["rdk:mock"]
         guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return nil }
+              let line = text.split(separator: "\n").first, line.hasPrefix("cpu ") else { return }
         // user nice system idle iowait irq softirq steal …
         let fields = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
-        guard fields.count >= 5 else { return nil }
+        guard fields.count >= 5 else { return }
         let total = fields.prefix(8).reduce(0, +)
-        return MachineCPU(busy: total - fields[3] - fields[4], total: total)
-    }
-
-    /// The busy share of the CPU time between `start` and this sample.
-    func busyShare(since start: MachineCPU) -> Double {
-        total > start.total ? Double(busy - start.busy) / Double(total - start.total) : 0
+        machine = (total - fields[3] - fields[4], total)
     }
 }
