@@ -124,6 +124,13 @@ final class Benchmark {
         }
     }
 
+    /// `event` as its input record on `topic`, keyed by cart and stamped with its time; its
+    /// value `value`, or encoded here.
+    static func cartRecord(_ event: CartUpdated, topic: String, value: [UInt8]? = nil) -> ProducerRecord {
+        ProducerRecord(
+            topic: topic, key: Array(event.cartId.utf8), value: value ?? HotCodec.encode(event), timestamp: event.occurredAt.millisecondsSinceEpoch)
+    }
+
     /// The workload's cart events and their wire bytes.
     static func workload() -> (events: [CartUpdated], values: [[UInt8]]) {
         let events = Workload.cartEvents(carts: carts, versions: versions, prefix: "evt", spacingMilliseconds: 240)
@@ -138,9 +145,7 @@ final class Benchmark {
         let cluster = try EmbeddedKafkaCluster(logger: logger)
         let kafka = KafkaConfiguration(["bootstrap.servers": cluster.bootstrapServers])
         for topic in [Self.cartTopic] + topics { try cluster.createTopic(topic, partitions: Self.partitions) }
-        let placed = try produce(events.enumerated().map { index, event in
-            ProducerRecord(topic: Self.cartTopic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
-        }, kafka: kafka)
+        let placed = try produce(events.enumerated().map { index, event in Self.cartRecord(event, topic: Self.cartTopic, value: values[index]) }, kafka: kafka)
         return (cluster, kafka, placed, (0..<Int32(Self.partitions)).map { TopicPartition(topic: Self.cartTopic, partition: $0) })
     }
 
@@ -474,12 +479,8 @@ final class Benchmark {
     /// A latency run's input records on `topic`: the warm-up's few carts, and the
     /// workload's first `paced` cart events (timed).
     private static func latencyInput(topic: String, events: [CartUpdated], values: [[UInt8]], paced: Int) -> (warmup: [ProducerRecord], timed: [ProducerRecord]) {
-        let warmup = Workload.cartEvents(carts: warmupCarts, versions: 1, prefix: "warm", spacingMilliseconds: 1).map {
-            ProducerRecord(topic: topic, key: Array($0.cartId.utf8), value: HotCodec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
-        }
-        let timed = events.prefix(paced).enumerated().map { index, event in
-            ProducerRecord(topic: topic, key: Array(event.cartId.utf8), value: values[index], timestamp: event.occurredAt.millisecondsSinceEpoch)
-        }
+        let warmup = Workload.cartEvents(carts: warmupCarts, versions: 1, prefix: "warm", spacingMilliseconds: 1).map { cartRecord($0, topic: topic) }
+        let timed = events.prefix(paced).enumerated().map { index, event in cartRecord(event, topic: topic, value: values[index]) }
         return (warmup, timed)
     }
 
@@ -498,9 +499,8 @@ final class Benchmark {
         let paced = min(events.count, Int(rate * Self.pacedSeconds))
         let pacedCarts = Set(events.prefix(paced).map(\.cartId)).count
         let (warmup, pacedRecords) = Self.latencyInput(topic: topics.cartUpdated, events: events, values: values, paced: paced)
-        let timed = pacedRecords + Self.parallelMap(Workload.cartEvents(carts: Self.latencyCarts - pacedCarts, versions: 1, prefix: "fill", spacingMilliseconds: 10)) {
-            ProducerRecord(topic: topics.cartUpdated, key: Array($0.cartId.utf8), value: HotCodec.encode($0), timestamp: $0.occurredAt.millisecondsSinceEpoch)
-        }
+        let fill = Workload.cartEvents(carts: Self.latencyCarts - pacedCarts, versions: 1, prefix: "fill", spacingMilliseconds: 10)
+        let timed = pacedRecords + Self.parallelMap(fill) { Self.cartRecord($0, topic: topics.cartUpdated) }
 
         let group = "bench-latency"
         let child = try spawn("worker (latency)", [
